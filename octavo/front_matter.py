@@ -1,0 +1,90 @@
+"""Pages made from the metadata: cover, colophon, opening and back cover.
+
+Each function returns a fresh lxml element; the PDF and the EPUB writers place them.
+"""
+
+from __future__ import annotations
+
+from lxml.html import builder as E
+
+from .manuscript import Book
+from .markdown_ext import smarten
+
+END_MARK = "\u25ca"  # ◊, drawn by Charis SIL and by most e-reader fonts
+FONT_CREDIT = "Set in Charis SIL."
+
+
+def _subject_kicker(book: Book) -> str | None:
+    subjects = book.metadata.subjects
+    if not subjects:
+        return None
+    return " · ".join(part.strip() for part in subjects[0].split("--"))
+
+
+def title_text(book: Book) -> str:
+    return smarten(book.metadata.title)
+
+
+def cover(book: Book):
+    meta = book.metadata
+    parts = [E.P(E.CLASS("cover-kicker"), kicker)] if (kicker := _subject_kicker(book)) else []
+    parts.append(E.P(E.CLASS("cover-title"), title_text(book)))
+    if meta.subtitle:
+        parts.append(E.P(E.CLASS("cover-subtitle"), smarten(meta.subtitle)))
+    if meta.authors:
+        parts.append(E.P(E.CLASS("cover-byline"), ", ".join(meta.authors)))
+    if meta.publisher:
+        parts.append(E.P(E.CLASS("cover-publisher"), smarten(meta.publisher)))
+    return E.SECTION(E.CLASS("cover"), *parts, id="cover")
+
+
+def colophon(book: Book):
+    meta = book.metadata
+    lines = [E.P(E.CLASS("colophon-title"), title_text(book))]
+    if meta.subtitle:
+        lines.append(E.P(smarten(meta.subtitle)))
+    if meta.authors:
+        lines.append(E.P("By " + ", ".join(meta.authors)))
+    facts = [fact for fact in (meta.publisher, meta.date) if fact]
+    if facts:
+        lines.append(E.P(", ".join(facts)))
+    lines.append(E.P(smarten(meta.rights) if meta.rights
+                     else "No rights statement accompanies the source text."))
+    lines.append(E.P(E.CLASS("colophon-identifier"), meta.identifier))
+    if book.placeholders:
+        lines.append(E.P(f"The {len(book.placeholders)} illustrations in this edition are "
+                         "placeholders (FPO, for position only), to be replaced by the "
+                         "pictures named in their captions."))
+    lines.append(E.P(FONT_CREDIT))
+    return E.SECTION(E.CLASS("colophon"), *lines, id="colophon")
+
+
+def opening(book: Book):
+    meta = book.metadata
+    parts = [E.P(E.CLASS("kicker"), kicker)] if (kicker := _subject_kicker(book)) else []
+    parts.append(E.H1(E.CLASS("title"), title_text(book)))
+    if meta.subtitle:
+        parts.append(E.P(E.CLASS("subtitle"), smarten(meta.subtitle)))
+    if meta.authors:
+        parts.append(E.P(E.CLASS("byline"), "By " + ", ".join(meta.authors)))
+    header = E.HEADER(E.CLASS("opening"), *parts, id="title")
+    header.set("data-running-head", smarten(meta.short_title or meta.title))
+    return header
+
+
+def back_cover(book: Book):
+    meta = book.metadata
+    parts = []
+    if meta.description:
+        parts.append(E.P(E.CLASS("back-description"), smarten(meta.description)))
+    if meta.publisher:
+        parts.append(E.P(E.CLASS("back-publisher"), smarten(meta.publisher)))
+    parts.append(E.P(E.CLASS("back-identifier"), meta.identifier))
+    return E.SECTION(E.CLASS("back-cover"), *parts, id="back-cover")
+
+
+def end_mark():
+    """The mark that closes the text, as an element for the last paragraph."""
+    mark = E.SPAN(E.CLASS("end-mark"), END_MARK, role="img")
+    mark.set("aria-label", "End of text")
+    return mark

@@ -1,0 +1,99 @@
+"""Octavo's Markdown dialect: Python-Markdown plus registered processors.
+
+Figures are written as a fenced block, so a caption can never fall inside a
+sentence and the alt text, caption and credit stay separate:
+
+    ::: figure
+    ![What a reader who cannot see the image needs to know.](images/plate.jpg)
+    The caption, with *inline* Markdown.
+    Credit: Artist, Collection
+    :::
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+
+FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*$")
+FENCE_CLOSE = ":::"
+IMAGE_LINE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+"[^"]*")?\)\s*$')
+CREDIT_LINE = re.compile(r"^Credit:\s*(?P<credit>.+)$", re.IGNORECASE)
+
+
+class FigureBlockProcessor(BlockProcessor):
+    """`::: figure` ... `:::` becomes <figure><img><figcaption>.
+
+    Anything malformed is kept in the figure as `data-problem`, so the
+    manuscript checks can report it with its line instead of losing it.
+    """
+
+    def test(self, parent, block):
+        return bool(FENCE_OPEN.match(block.split("\n", 1)[0]))
+
+    def run(self, parent, blocks):
+        lines = blocks.pop(0).split("\n")[1:]
+        # A blank line inside the fence splits it into several blocks: rejoin.
+        while lines[-1:] != [FENCE_CLOSE] and blocks:
+            lines += blocks.pop(0).split("\n")
+        if lines[-1:] == [FENCE_CLOSE]:
+            lines = lines[:-1]
+        lines = [line.strip() for line in lines if line.strip()]
+
+        figure = etree.SubElement(parent, "figure", {"class": "plate"})
+        image = IMAGE_LINE.match(lines[0]) if lines else None
+        if image:
+            etree.SubElement(figure, "img", {"src": image["src"], "alt": image["alt"].strip()})
+            lines = lines[1:]
+        else:
+            figure.set("data-problem", "the figure has no image line `![alt](file)`")
+        credit = None
+        if lines and (found := CREDIT_LINE.match(lines[-1])):
+            credit = found["credit"].strip()
+            lines = lines[:-1]
+        caption = " ".join(lines)
+        if caption or credit:
+            figcaption = etree.SubElement(figure, "figcaption")
+            if caption:
+                span = etree.SubElement(figcaption, "span", {"class": "caption"})
+                span.text = caption
+                span.tail = " " if credit else None
+            if credit:
+                etree.SubElement(figcaption, "span", {"class": "credit"}).text = credit
+
+
+class FigureExtension(Extension):
+    def extendMarkdown(self, md):
+        # Before paragraphs (10) and after fenced code; a figure is a block.
+        md.parser.blockprocessors.register(FigureBlockProcessor(md.parser), "octavo-figure", 105)
+
+
+def make_markdown() -> markdown.Markdown:
+    """The one Markdown parser for every output."""
+    return markdown.Markdown(
+        extensions=[
+            "footnotes", "attr_list", "tables", "smarty", "sane_lists",
+            "toc", "pymdownx.tilde", FigureExtension(),
+        ],
+        extension_configs={
+            "footnotes": {"BACKLINK_TEXT": "\u2191", "SUPERSCRIPT_TEXT": "{}",
+                          "BACKLINK_TITLE": "Back to the text"},
+            "smarty": {"smart_angled_quotes": False},
+            "toc": {"permalink": False},
+        },
+        output_format="html",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def smarten(text: str) -> str:
+    """Curly quotes and dashes for a plain string (titles, alt text)."""
+    md = markdown.Markdown(extensions=["smarty"], output_format="html")
+    from lxml import html as lxml_html
+    html = md.convert(text.replace("<", "&lt;"))
+    return lxml_html.fragment_fromstring(html, create_parent="div").text_content().strip()

@@ -1,0 +1,54 @@
+"""Atomic outputs: every file is written beside its target and renamed into place.
+
+Nothing is renamed until every writer has finished, so a build that fails at
+any stage (or is interrupted) leaves the previous `dist/` files byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class Outputs:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.pending: dict[Path, Path] = {}  # final path -> temporary path
+
+    def path(self, name: str) -> Path:
+        """A temporary path in the output folder for the output called `name`."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        final = self.folder / name
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=self.folder)
+        os.close(handle)
+        self.pending[final] = Path(temporary)
+        return Path(temporary)
+
+    def final(self, temporary: Path) -> Path:
+        return next(final for final, temp in self.pending.items() if temp == temporary)
+
+    def commit(self) -> list[Path]:
+        """Move every finished output into place (each rename is atomic)."""
+        written = []
+        for final, temporary in self.pending.items():
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, final)
+            written.append(final)
+        self.pending.clear()
+        return written
+
+    def discard(self) -> None:
+        for temporary in self.pending.values():
+            temporary.unlink(missing_ok=True)
+        self.pending.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+        return False

@@ -9,7 +9,7 @@ from pathlib import Path
 from .epub import write_epub
 from .manuscript import Book, load_book
 from .outputs import Outputs
-from .pdf import PAGED_CSS, Layout, page_starts, render, write_screen_pdf
+from .pdf import PAGED_CSS, Layout, page_starts, render, write_print_pdf, write_screen_pdf
 
 
 @dataclass
@@ -53,8 +53,12 @@ def build(options: BuildOptions) -> BuildResult:
         screen = outputs.path(f"{slug}.pdf")
         write_screen_pdf(layout, book, screen)
         clock.lap("screen-pdf")
+        printed = outputs.path(f"{slug}-print.pdf")
+        write_print_pdf(layout, book, printed)
+        clock.lap("print-pdf")
         epub = outputs.path(f"{slug}.epub")
         write_epub(book, epub, starts)
         clock.lap("epub")
-        result.outputs = {"pdf": outputs.final(screen), "epub": outputs.final(epub)}
+        result.outputs = {"pdf": outputs.final(screen), "print-pdf": outputs.final(printed),
+                          "epub": outputs.final(epub)}
     return result

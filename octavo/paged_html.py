@@ -14,6 +14,7 @@ from lxml.html import builder as E
 
 from . import front_matter
 from .manuscript import Book
+from .placement import Placement
 
 LEAD_IN_WORDS = 3
 
@@ -72,8 +73,8 @@ def _last_paragraph(chapter_body):
     return paragraphs[-1] if paragraphs else None
 
 
-def paged_document(book: Book) -> lxml_html.HtmlElement:
-    """The whole book as <html> for WeasyPrint."""
+def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.HtmlElement:
+    """The whole book as <html> for WeasyPrint, with the figures placed as decided."""
     meta = book.metadata
     head = E.HEAD(E.META(charset="utf-8"), E.TITLE(front_matter.title_text(book)))
     for name, value in (("author", ", ".join(meta.authors)),
@@ -88,6 +89,7 @@ def paged_document(book: Book) -> lxml_html.HtmlElement:
     for chapter in book.chapters:
         body = chapter.copy_body()
         _inline_footnotes(body)
+        (placement or Placement()).apply(body)
         article.append(body)
     first = next(article.iter("p"), None)
     if first is not None:

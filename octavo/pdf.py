@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pydyf
 import weasyprint
 from lxml import html as lxml_html
 
 from .errors import OctavoError
 from .fetcher import SafeFetcher
 from .manuscript import Book
-from .pages import PageStart
+from . import layout_map
+from .layout_map import page_fill
 from .paged_html import paged_document
-from .manuscript import BLOCK_KEY
+from .placement import Placement, layout_penalty
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
 PAGED_CSS = ("base.css", "print.css")
+ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
 
 
 @dataclass
@@ -28,6 +33,8 @@ class Layout:
     document: weasyprint.Document
     warnings: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    fills: list = field(default_factory=list)  # layout_map.PageFill per page
+    placement: Placement = field(default_factory=Placement)  # figures moved or made snug
 
     @property
     def page_count(self) -> int:
@@ -58,72 +65,87 @@ def captured_weasyprint_warnings():
         logger.propagate = old_propagate
 
 
+MAX_PLACEMENT_PASSES = 8
+
+
 def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) -> Layout:
-    """Lay out the book's pages once."""
+    """Lay out the book's pages, then place figures better and lay out again if needed.
+
+    See placement.py for how figures are moved or set snug, pass by pass.
+    """
+    placement, best = Placement(), None
+    for _ in range(MAX_PLACEMENT_PASSES):
+        layout = _render_once(book, stylesheets, styles_dir, placement)
+        layout.fills = page_fill(layout.document)
+        layout.placement = placement.copy()
+        if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
+            best = layout
+        if not placement.improve(layout.fills):
+            break
+    return best
+
+
+def _render_once(book, stylesheets, styles_dir, placement) -> Layout:
     fetcher = SafeFetcher([book.folder, styles_dir])
-    html = lxml_html.tostring(paged_document(book), encoding="unicode", doctype="<!DOCTYPE html>")
+    # The stylesheets may also read the system's ICC profiles (print.css's output intent).
+    style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
+    color_profiles: dict = {}
+    root = paged_document(book, placement)
+    html = lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
     with captured_weasyprint_warnings() as messages:
-        css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=fetcher)
+        css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
+                              color_profiles=color_profiles)
                for name in stylesheets]
         document = weasyprint.HTML(string=html, base_url=book.folder.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher).render(stylesheets=css)
-    return Layout(document, messages, fetcher.refused)
+                                   url_fetcher=fetcher).render(
+                                       stylesheets=css, color_profiles=color_profiles)
+    return Layout(document, messages, fetcher.refused + style_fetcher.refused)
+
+
+def page_starts(layout: Layout):
+    return layout_map.page_starts(layout.document)
 
 
 def pdf_identifier(book: Book, kind: str) -> bytes:
     """A stable /ID: the same book gives the same identifier on every build."""
-    import hashlib
     return hashlib.md5(f"{book.metadata.identifier}:{kind}".encode()).hexdigest().encode()
 
 
-def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
+def _fix_dates(layout: Layout, book: Book) -> None:
+    """Creation and modification dates from the build's fixed time (reproducible)."""
+    stamp = book.metadata.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    layout.document.metadata.created = iso
+    layout.document.metadata.modified = iso
+
+
+def _trim_to_page(document, pdf) -> None:
+    """Screen PDF finisher: the page is the trim; no print boxes, no print intent."""
+    pdf.catalog.pop("OutputIntents", None)
+    for page in pdf.objects:
+        if isinstance(page, pydyf.Dictionary) and page.get("Type") == "/Page" \
+                and "TrimBox" in page:
+            page["MediaBox"] = page.pop("TrimBox")
+            page.pop("BleedBox", None)
+
+
+def _write(layout: Layout, target: Path, **options) -> None:
     with captured_weasyprint_warnings() as messages:
-        layout.document.write_pdf(
-            target, pdf_variant="pdf/ua-1", pdf_identifier=pdf_identifier(book, "screen"),
-            custom_metadata=True, optimize_images=False)
+        layout.document.write_pdf(target, **options)
     layout.warnings.extend(messages)
-    if not target.exists():
+    if not target.exists() or target.stat().st_size == 0:
         raise OctavoError("WeasyPrint wrote no PDF", target)
 
 
-def _walk(box, keys):
-    """Yield (text box, innermost block key) in layout order, main flow only."""
-    from weasyprint.formatting_structure import boxes
-    if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-        return
-    if "::" in (getattr(box, "element_tag", "") or ""):
-        return  # ::marker, ::before, ::footnote-call: generated, not the author's text
-    element = getattr(box, "element", None)
-    key = element.get(BLOCK_KEY) if element is not None else None
-    if key is None and element is not None and element.get("id") in FRONT_MATTER_IDS:
-        key = element.get("id")
-    keys = keys + [key] if key else keys
-    if isinstance(box, boxes.TextBox):
-        yield box, keys[-1] if keys else None
-    for child in getattr(box, "children", ()):
-        yield from _walk(child, keys)
+def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
+    """Tagged PDF/UA-1 on the A5 trim, for reading on screen."""
+    _fix_dates(layout, book)
+    _write(layout, target, pdf_variant="pdf/ua-1", pdf_identifier=pdf_identifier(book, "screen"),
+           custom_metadata=True, finisher=_trim_to_page)
 
 
-FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover")
-
-
-def page_starts(layout: Layout) -> list[PageStart]:
-    """For each page, the block and the offset (in non-space characters) where it starts."""
-    consumed: dict[str, int] = {}
-    starts = []
-    for number, page in enumerate(layout.document.pages, 1):
-        first = None
-        for text_box, key in _walk(page._page_box, []):
-            if key is None:
-                continue
-            if first is None:
-                first = PageStart(number, key, consumed.get(key, 0))
-            text = text_box.text
-            hyphen = text_box.style["hyphenate_character"]
-            if hyphen and hyphen != "-" and text.endswith(hyphen):
-                text = text[:-len(hyphen)]  # added by WeasyPrint at a line break
-            consumed[key] = consumed.get(key, 0) + sum(1 for c in text if not c.isspace())
-        if first is not None:
-            starts.append(first)
-    return starts
-
+def write_print_pdf(layout: Layout, book: Book, target: Path) -> None:
+    """PDF/X-4 with a CMYK output intent, 3 mm bleed and crop marks, full-resolution images."""
+    _fix_dates(layout, book)
+    _write(layout, target, pdf_variant="pdf/x-4", pdf_identifier=pdf_identifier(book, "print"),
+           custom_metadata=True, output_intent="device-cmyk")

@@ -1,0 +1,38 @@
+# `make` installs what is missing and builds every output of manuscript/ into dist/.
+# `make test` runs the test suite. Both work on a fresh Debian machine as root.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.octavo-installed
+ACE    := node_modules/.bin/ace
+
+.PHONY: all build deps system-deps test bench clean
+
+all: build
+
+system-deps:
+	@bash tools/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(ACE): package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: system-deps $(STAMP) $(ACE)
+
+build: deps
+	$(PY) build.py --validate
+
+test: deps
+	$(PY) -m pytest -q
+
+bench: deps
+	$(PY) bench/bench_booklet.py
+
+clean:
+	rm -rf dist .pytest_cache

@@ -1,0 +1,111 @@
+"""Placing figures in the paged layout, as a layout editor would.
+
+WeasyPrint has no page floats: a figure too tall for the rest of a page moves to
+the next page and leaves a hole. After each layout we look at the pages and:
+
+1. set a pushed figure *snug* (a smaller image, in 5 mm steps) when that makes it
+   fit the hole, keeping it beside its paragraph;
+2. otherwise *defer* it past the next paragraph, which then fills the hole (a
+   figure never moves past a heading, and figures keep their order);
+3. when the text would end on a runt page, set the figure before it snug.
+
+The Book is never changed: the decisions apply to the paged document's copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .layout_map import PageFill
+
+HOLE = 0.9  # a text page filled less than this before a pushed figure has a hole
+RUNT = 0.2  # a last text page filled less than this is a runt
+SNUG_STEPS_MM = tuple(range(95, 40, -5))  # image heights styles/base.css knows (.snug-95 …)
+MIN_SNUG_RATIO = 0.7  # never shrink an image below 70 % of its natural height
+MAX_DEFER = 5
+FLOW_BLOCKS = ("p", "ul", "ol", "blockquote", "table", "dl", "pre")
+
+
+@dataclass
+class Placement:
+    deferred: dict[str, int] = field(default_factory=dict)  # figure id -> blocks later
+    snug: dict[str, int] = field(default_factory=dict)  # figure id -> image height, mm
+
+    def _snug_to_fit(self, figure_id: str, room_mm: float, size) -> bool:
+        figure_mm, image_mm = size
+        wanted = room_mm - (figure_mm - image_mm) - 1.5
+        step = next((mm for mm in SNUG_STEPS_MM if mm <= wanted), None)
+        if step is None or step < image_mm * MIN_SNUG_RATIO or step >= image_mm:
+            return False
+        self.snug[figure_id] = step
+        return True
+
+    def copy(self) -> "Placement":
+        return Placement(dict(self.deferred), dict(self.snug))
+
+    def improve(self, fills: list[PageFill]) -> bool:
+        """Decide from one layout how to place figures better; False when nothing to do."""
+        changed = False
+        for before, page in zip(fills, fills[1:]):
+            if not (page.first_is_figure and before.is_text and before.fill < HOLE):
+                continue
+            figure_id = page.figures[0]
+            if figure_id not in self.snug and self._snug_to_fit(
+                    figure_id, before.hole_mm, page.sizes[figure_id]):
+                changed = True
+            elif self.deferred.get(figure_id, 0) < MAX_DEFER:
+                self.deferred[figure_id] = self.deferred.get(figure_id, 0) + 1
+                changed = True
+        text_pages = [f for f in fills if f.is_text]
+        if len(text_pages) >= 2 and 0 < text_pages[-1].fill < RUNT:
+            runt = text_pages[-1]
+            overflow_mm = runt.hole_mm / (1 - runt.fill) * runt.fill + 2
+            previous = fills[runt.page - 2]
+            for figure_id in previous.figures:
+                figure_mm, image_mm = previous.sizes[figure_id]
+                if figure_id not in self.snug and self._snug_to_fit(
+                        figure_id, figure_mm - overflow_mm, (figure_mm, image_mm)):
+                    changed = True
+                    break
+        return changed
+
+    def apply(self, body) -> None:
+        """Move and size the figures of one chapter body (an lxml tree copy)."""
+        for figure in body.iter("figure"):
+            if figure.get("id") in self.snug:
+                css_class = f"snug-{self.snug[figure.get('id')]}"
+                figure.set("class", f"{figure.get('class', '')} {css_class}".strip())
+        children = list(body)
+        blocks = [c for c in children if c.tag != "figure"]
+        anchors = []  # (figure, index of the block it follows)
+        last = -1
+        for child in children:
+            if child.tag == "figure":
+                anchor = last + self.deferred.get(child.get("id"), 0)
+                while anchor > last and any(b.tag not in FLOW_BLOCKS
+                                            for b in blocks[last + 1:anchor + 1]):
+                    anchor -= 1
+                anchor = min(anchor, len(blocks) - 1)
+                # Never between a lead-in ending in a colon and the list it introduces.
+                while 0 <= anchor < len(blocks) - 1 and \
+                        blocks[anchor].text_content().rstrip().endswith(":") and \
+                        blocks[anchor + 1].tag in FLOW_BLOCKS:
+                    anchor += 1
+                anchors.append((child, max(anchor, anchors[-1][1] if anchors else -1)))
+            else:
+                last += 1
+        for figure, _ in anchors:
+            body.remove(figure)
+        for figure, anchor in reversed(anchors):
+            if anchor < 0:
+                body.insert(0, figure)
+            else:
+                blocks[anchor].addnext(figure)
+
+
+def layout_penalty(fills: list[PageFill]) -> float:
+    """How far a layout is from a well-made one: holes before figures, a runt ending, length."""
+    text_pages = [f for f in fills if f.is_text]
+    holes = sum(max(0.0, HOLE - f.fill) for f in text_pages[:-1])
+    runt = 1.0 if len(text_pages) >= 2 and text_pages[-1].fill < RUNT else 0.0
+    return holes + runt + 0.05 * len(fills)

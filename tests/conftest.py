@@ -1,0 +1,62 @@
+"""Shared fixtures: each real manuscript is built once per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from octavo.build import BuildOptions, build
+from octavo.pdf_text import normalise, page_texts
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    """The real manuscript, built once into a temporary dist/."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1500000000")
+    out = tmp_path_factory.mktemp("dist")
+    return build(BuildOptions(manuscript=ROOT / "manuscript", out=out, quiet=True))
+
+
+@pytest.fixture(scope="session")
+def screen_pages(real_build):
+    """The screen PDF's text, page by page (running heads and folios removed)."""
+    return page_texts(real_build.outputs["pdf"])
+
+
+@pytest.fixture(scope="session")
+def screen_text(screen_pages):
+    return normalise(" ".join(screen_pages))
+
+
+def epub_documents(epub: Path) -> dict[str, etree._Element]:
+    """Every XHTML content document of an EPUB, parsed."""
+    with zipfile.ZipFile(epub) as archive:
+        return {name: etree.fromstring(archive.read(name)) for name in archive.namelist()
+                if name.endswith((".xhtml", ".html"))}
+
+
+def epub_text(epub: Path) -> str:
+    parts = []
+    for name, root in sorted(epub_documents(epub).items()):
+        if name.endswith("nav.xhtml"):
+            continue
+        parts.append(" ".join(root.itertext()))
+    return normalise(" ".join(parts))
+
+
+def build_fixture(name: str, out: Path):
+    return build(BuildOptions(manuscript=FIXTURES / name, out=out, quiet=True))
+
+
+def copy_fixture(name: str, into: Path) -> Path:
+    target = into / name
+    shutil.copytree(FIXTURES / name, target)
+    return target

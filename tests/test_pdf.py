@@ -1,0 +1,177 @@
+"""The real manuscript's PDFs, opened and read back."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pytest
+from lxml import html as lxml_html
+
+from octavo.pdf_text import normalise, page_texts
+
+A5 = (419.528, 595.276)  # points
+BLEED = 3 * 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def screen(real_build):
+    with pikepdf.open(real_build.outputs["pdf"]) as pdf:
+        yield pdf
+
+
+@pytest.fixture(scope="module")
+def printed(real_build):
+    with pikepdf.open(real_build.outputs["print-pdf"]) as pdf:
+        yield pdf
+
+
+def box(page, name):
+    return [float(value) for value in page.obj[name]]
+
+
+def test_weasyprint_logged_no_warnings(real_build):
+    assert real_build.layout.warnings == []
+    assert real_build.layout.refused == []
+
+
+def test_screen_pages_are_a5(screen):
+    assert len(screen.pages) > 10
+    for page in screen.pages:
+        x0, y0, x1, y1 = box(page, "/MediaBox")
+        assert (x1 - x0, y1 - y0) == pytest.approx(A5, abs=0.01)
+        assert "/BleedBox" not in page.obj
+
+
+def test_print_boxes_have_3mm_bleed(printed, screen):
+    assert len(printed.pages) == len(screen.pages)
+    for page in printed.pages:
+        trim = box(page, "/TrimBox")
+        media = box(page, "/MediaBox")
+        bleed = box(page, "/BleedBox")
+        assert (trim[2] - trim[0], trim[3] - trim[1]) == pytest.approx(A5, abs=0.01)
+        assert [m - t for m, t in zip(media, trim)] == pytest.approx(
+            [-BLEED, -BLEED, BLEED, BLEED], abs=0.01)
+        assert bleed == pytest.approx(media, abs=0.01)
+
+
+def test_print_pdf_is_pdfx4_with_cmyk_output_intent(printed):
+    intents = printed.Root.OutputIntents
+    assert len(intents) == 1 and intents[0].S == "/GTS_PDFX"
+    profile = intents[0].DestOutputProfile
+    assert int(profile.N) == 4  # a CMYK profile
+    assert b"pdfxid:GTS_PDFXVersion" in printed.Root.Metadata.read_bytes() or \
+        b"PDF/X-4" in printed.Root.Metadata.read_bytes()
+
+
+def test_screen_and_print_have_the_same_text_on_each_page(real_build, screen_pages):
+    printed_pages = page_texts(real_build.outputs["print-pdf"])
+    assert [normalise(t) for t in printed_pages] == [normalise(t) for t in screen_pages]
+
+
+def test_every_figure_image_is_in_the_pdf(real_build, screen):
+    images = []
+    for page in screen.pages:
+        for _, image in page.images.items():
+            images.append((int(image.Width), int(image.Height)))
+    for figure in real_build.book.figures:
+        assert (figure.image.width, figure.image.height) in images, figure.src
+    assert len(images) >= len(real_build.book.figures)
+
+
+def test_every_caption_is_in_the_pdf_text(real_build, screen_text):
+    for figure in real_build.book.figures:
+        assert normalise(figure.caption) in screen_text
+        if figure.credit:
+            assert normalise(figure.credit) in screen_text
+
+
+def test_outline_holds_the_headings(real_build, screen):
+    with screen.open_outline() as outline:
+        titles = [normalise(item.title) for item in outline.root]
+    assert normalise(real_build.book.metadata.title.replace("'", "\u2019")) in titles
+    for chapter in real_build.book.chapters:
+        for heading in chapter.body.iter("h1", "h2"):
+            assert any(normalise(heading.text_content()) in t for t in titles)
+
+
+def test_fonts_are_embedded_subsets_of_charis(screen):
+    fonts = {}
+    for page in screen.pages:
+        for _, font in page.obj.Resources.get("/Font", {}).items():
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            descriptor = descendant.FontDescriptor
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(descendant.BaseFont)] = embedded
+    assert fonts and all(fonts.values()), fonts
+    assert all("Charis" in name for name in fonts), fonts
+    assert all(re.match(r"/[A-Z]{6}\+", name) for name in fonts), "fonts are subset"
+
+
+def test_metadata_tags_and_language(real_build, screen):
+    meta = real_build.book.metadata
+    info = screen.docinfo
+    assert str(info["/Title"]) == meta.title.replace("'", "\u2019")
+    assert "Foreign relations" in str(info["/Keywords"])
+    assert str(info["/Subject"]).startswith("An overview")
+    assert str(screen.Root.Lang) == "en"
+    assert "/StructTreeRoot" in screen.Root
+    assert screen.Root.MarkInfo.Marked
+    assert screen.Root.ViewerPreferences.DisplayDocTitle
+
+
+def test_figures_are_tagged_with_alt_text(real_build, screen):
+    alts = []
+
+    def walk(node, depth=0):
+        if depth > 60 or not isinstance(node, pikepdf.Dictionary):
+            return
+        if node.get("/S") == "/Figure" and "/Alt" in node:
+            alts.append(str(node.Alt))
+        kids = node.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            for kid in kids:
+                walk(kid, depth + 1)
+        elif isinstance(kids, pikepdf.Dictionary):
+            walk(kids, depth + 1)
+
+    walk(screen.Root.StructTreeRoot)
+    for figure in real_build.book.figures:
+        assert figure.alt in alts
+
+
+def test_pdf_is_reproducible(real_build, tmp_path):
+    from octavo.build import BuildOptions, build
+    again = build(BuildOptions(manuscript=real_build.book.folder, out=tmp_path, quiet=True))
+    for kind in ("pdf", "print-pdf"):
+        assert again.outputs[kind].read_bytes() == real_build.outputs[kind].read_bytes(), kind
+
+
+def test_body_measure_is_book_grade(screen_pages):
+    """55–75 characters a line in full lines of running text."""
+    lengths = []
+    for text in screen_pages[3:-1]:
+        lines = [line for line in text.replace("\r", "").split("\n") if line.strip()]
+        lengths += [len(line) for line in lines[:-1] if len(line) > 45]
+    lengths.sort()
+    median = lengths[len(lengths) // 2]
+    assert 55 <= median <= 75, median
+
+
+def test_text_is_typographically_quoted(screen_text):
+    assert "'" not in screen_text and '"' not in screen_text
+    assert " - " not in screen_text and "--" not in screen_text
+    assert "\u2014" in screen_text and "\u2019" in screen_text
+
+
+def test_end_mark_glyph_is_drawn(screen_pages):
+    from octavo.front_matter import END_MARK
+    last_text_page = [t for t in screen_pages if t.strip()][-2]
+    assert normalise(last_text_page).endswith(END_MARK)
+
+
+def test_paged_html_sets_language_and_hyphenation(real_build):
+    from octavo.paged_html import paged_document
+    root = paged_document(real_build.book)
+    assert root.get("lang") == "en"
+    assert lxml_html.tostring(root).count(b"<figure") == len(real_build.book.figures)

@@ -9,7 +9,10 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, OctavoError
+from .booklet import print_instructions
+from .errors import (EXIT_CHECKS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
+                     OctavoError)
+from .report import failed, summary
 
 
 def parse_args(argv: list[str] | None):
@@ -24,6 +27,14 @@ def parse_args(argv: list[str] | None):
                         help="also run the external validators (epubcheck, Ace)")
     parser.add_argument("--release", action="store_true",
                         help="--validate, and fail on any error or warning")
+    parser.add_argument("--check-only", action="store_true",
+                        help="re-check the existing outputs in --out without rebuilding")
+    parser.add_argument("--sheet", choices=("a4", "letter"), default="a4",
+                        help="booklet paper: A4 with A5 pages (default) or US Letter")
+    parser.add_argument("--creep", type=float, default=0.0, metavar="MM",
+                        help="booklet creep compensation: inner pages shift outward by up to MM")
+    parser.add_argument("--marks", choices=("none", "fold", "crop"), default="none",
+                        help="booklet marks (default: none)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
     return parser.parse_args(argv)
 
@@ -52,13 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
-    from .build import BuildOptions, build
+    from .build import BuildOptions, build, check_only
     options = BuildOptions(manuscript=args.manuscript, out=args.out,
                            validate=args.validate or args.release, release=args.release,
-                           quiet=args.quiet)
+                           quiet=args.quiet,
+                           sheet=args.sheet, creep_mm=args.creep,
+                           marks=None if args.marks == "none" else args.marks)
     started = time.perf_counter()
     try:
-        result = build(options)
+        result = check_only(options) if args.check_only else build(options)
     except OctavoError as error:
         print(f"octavo: {error.one_line()}", file=sys.stderr)
         return error.exit_code
@@ -67,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the last line of defence
         return _internal_error(error)
-    if not args.quiet:
+    if not args.quiet and not args.check_only:
         print(_summary(result, time.perf_counter() - started))
+        if result.booklet is not None:
+            print(print_instructions(result.booklet))
+    print(summary(result.findings), file=sys.stderr if failed(result.findings, args.release)
+          else sys.stdout)
+    if failed(result.findings, args.release):
+        print(f"octavo: the checks failed; see {args.out / 'report.json'}", file=sys.stderr)
+        return EXIT_CHECKS
     return EXIT_OK

@@ -21,9 +21,10 @@ class OctavoError(Exception):
 
     def __init__(self, message: str, path: str | Path | None = None,
                  line: int | None = None, hint: str | None = None,
-                 exit_code: int | None = None):
+                 exit_code: int | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
+        self.code = code  # the finding code (docs/checks.md) when one applies
         self.path = str(path) if path is not None else None
         self.line = line
         self.hint = hint
@@ -38,7 +39,8 @@ class OctavoError(Exception):
 
     def one_line(self) -> str:
         """The message as a single line: `file:line: message (hint: ...)`."""
-        text = f"{self.where}: {self.message}" if self.where else self.message
+        message = f"{self.code} {self.message}" if self.code else self.message
+        text = f"{self.where}: {message}" if self.where else message
         if self.hint:
             text += f" (hint: {self.hint})"
         return " ".join(text.split())

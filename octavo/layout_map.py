@@ -32,6 +32,11 @@ def _walk(box, keys):
         yield from _walk(child, keys)
 
 
+def walk_boxes(box):
+    """(box, innermost block key) for a box and its descendants, main flow only."""
+    yield from _walk(box, [])
+
+
 def page_starts(document) -> list[PageStart]:
     """For each page, the block and the offset (in non-space characters) where it starts."""
     consumed: dict[str, int] = {}

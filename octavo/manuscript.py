@@ -182,7 +182,8 @@ def _collect_figures(book: Book, chapter: Chapter) -> None:
         path = resolve_inside(book.folder, src, chapter.source, line)
         if not path.is_file():
             raise OctavoError(f"image file {src!r} does not exist", chapter.source, line,
-                              hint="check the file name, or add the image to images/")
+                              hint="check the file name, or add the image to images/",
+                              code="MS-001")
         info = inspect_image(path, str(chapter.source), line)
         element.set("id", element.get("id") or f"fig-{number}")
         img.set("alt", smarten(img.get("alt", "")))

@@ -19,11 +19,13 @@ from .manuscript import Book
 from . import layout_map
 from .layout_map import page_fill
 from .paged_html import paged_document
+from .pdf_images import downsample_images
 from .placement import Placement, layout_penalty
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
 PAGED_CSS = ("base.css", "print.css")
+SCREEN_IMAGE_PPI = 200  # images in the screen PDF are downsampled to this; print keeps all
 ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
 
 
@@ -35,6 +37,7 @@ class Layout:
     refused: list[str] = field(default_factory=list)
     fills: list = field(default_factory=list)  # layout_map.PageFill per page
     placement: Placement = field(default_factory=Placement)  # figures moved or made snug
+    renders: int = 1  # layouts made to place the figures
 
     @property
     def page_count(self) -> int:
@@ -65,41 +68,44 @@ def captured_weasyprint_warnings():
         logger.propagate = old_propagate
 
 
-MAX_PLACEMENT_PASSES = 8
+MAX_RENDERS = 10  # layouts tried while placing figures
+MAX_DECISIONS = 40  # placement decisions, including those that change nothing
 
 
 def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) -> Layout:
     """Lay out the book's pages, then place figures better and lay out again if needed.
 
-    See placement.py for how figures are moved or set snug, pass by pass.
+    See placement.py for how figures are moved or set snug, pass by pass. A decision
+    that leaves the document as it was costs no layout.
     """
-    placement, best = Placement(), None
-    for _ in range(MAX_PLACEMENT_PASSES):
-        layout = _render_once(book, stylesheets, styles_dir, placement)
-        layout.fills = page_fill(layout.document)
-        layout.placement = placement.copy()
-        if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
-            best = layout
-        if not placement.improve(layout.fills):
-            break
-    return best
-
-
-def _render_once(book, stylesheets, styles_dir, placement) -> Layout:
     fetcher = SafeFetcher([book.folder, styles_dir])
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
     style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
     color_profiles: dict = {}
-    root = paged_document(book, placement)
-    html = lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
     with captured_weasyprint_warnings() as messages:
         css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
-                              color_profiles=color_profiles)
-               for name in stylesheets]
-        document = weasyprint.HTML(string=html, base_url=book.folder.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher).render(
-                                       stylesheets=css, color_profiles=color_profiles)
-    return Layout(document, messages, fetcher.refused + style_fetcher.refused)
+                              color_profiles=color_profiles) for name in stylesheets]
+    placement, best, seen, renders = Placement(), None, set(), 0
+    for _ in range(MAX_DECISIONS):
+        html = lxml_html.tostring(paged_document(book, placement), encoding="unicode",
+                                  doctype="<!DOCTYPE html>")
+        if html not in seen:
+            seen.add(html)
+            renders += 1
+            with captured_weasyprint_warnings() as render_messages:
+                document = weasyprint.HTML(
+                    string=html, base_url=book.folder.resolve().as_uri() + "/",
+                    url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles)
+            layout = Layout(document, messages + render_messages,
+                            fetcher.refused + style_fetcher.refused)
+            layout.fills = page_fill(document)
+            layout.placement = placement.copy()
+            if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
+                best = layout
+        if renders >= MAX_RENDERS or not placement.improve(layout.fills):
+            break
+    best.renders = renders
+    return best
 
 
 def page_starts(layout: Layout):
@@ -142,6 +148,7 @@ def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
     _fix_dates(layout, book)
     _write(layout, target, pdf_variant="pdf/ua-1", pdf_identifier=pdf_identifier(book, "screen"),
            custom_metadata=True, finisher=_trim_to_page)
+    downsample_images(target, SCREEN_IMAGE_PPI)
 
 
 def write_print_pdf(layout: Layout, book: Book, target: Path) -> None:

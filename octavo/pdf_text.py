@@ -15,6 +15,7 @@ import pypdfium2
 MM = 72 / 25.4
 TEXT_TOP_MM = 17  # must match the @page margins in styles/base.css
 TEXT_BOTTOM_MM = 24
+LIST_MARKER = "\u2013\u2002"  # the ::marker of list items in styles/base.css
 HYPHEN_BREAK = re.compile("[\u2010\u00ad]\\s*")  # WeasyPrint's hyphenation mark + line end
 
 
@@ -25,13 +26,11 @@ def page_texts(pdf: Path, body_only: bool = True) -> list[str]:
         texts = []
         for page in document:
             text_page = page.get_textpage()
-            width, height = page.get_size()
+            left, bottom, right, top = page.get_trimbox()
             if body_only:
-                left, bottom, right, top = page.get_trimbox()
-                text = text_page.get_text_bounded(left, bottom + TEXT_BOTTOM_MM * MM,
-                                                  right, top - TEXT_TOP_MM * MM)
-            else:
-                text = text_page.get_text_range()
+                bottom, top = bottom + TEXT_BOTTOM_MM * MM, top - TEXT_TOP_MM * MM
+            # Always bounded: pdfium's unbounded extraction drops hard hyphens at line ends.
+            text = text_page.get_text_bounded(left, bottom, right, top)
             texts.append(text)
             text_page.close()
             page.close()
@@ -44,5 +43,6 @@ def normalise(text: str) -> str:
     """One comparable form: hyphenation undone, whitespace collapsed, NFC."""
     text = unicodedata.normalize("NFC", text).replace("\r", "")
     text = HYPHEN_BREAK.sub("", text)
-    text = text.replace("\ufffe", "").replace("\x02", "")
+    # pdfium marks a hard hyphen at a line end as \x02; list markers are "– " + en space.
+    text = text.replace("\ufffe", "").replace("\x02", "-").replace(LIST_MARKER, " ")
     return " ".join(text.split())

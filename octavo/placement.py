@@ -44,30 +44,40 @@ class Placement:
         return Placement(dict(self.deferred), dict(self.snug))
 
     def improve(self, fills: list[PageFill]) -> bool:
-        """Decide from one layout how to place figures better; False when nothing to do."""
-        changed = False
+        """Fix the earliest problem of each chapter; False when there is nothing to fix.
+
+        Only the earliest is fixed: everything after it moves once it is. Chapters
+        start on a fresh page, so each chapter's first problem can be fixed at once.
+        """
+        fixed: set[str] = set()
         for before, page in zip(fills, fills[1:]):
-            if not (page.first_is_figure and before.is_text and before.fill < HOLE):
+            chapter = (before.last_key or "").split(".")[0]
+            if chapter in fixed or not (page.first_is_figure and before.is_text
+                                        and before.fill < HOLE):
                 continue
             figure_id = page.figures[0]
             if figure_id not in self.snug and self._snug_to_fit(
                     figure_id, before.hole_mm, page.sizes[figure_id]):
-                changed = True
+                fixed.add(chapter)
             elif self.deferred.get(figure_id, 0) < MAX_DEFER:
                 self.deferred[figure_id] = self.deferred.get(figure_id, 0) + 1
-                changed = True
-        text_pages = [f for f in fills if f.is_text]
-        if len(text_pages) >= 2 and 0 < text_pages[-1].fill < RUNT:
-            runt = text_pages[-1]
+                fixed.add(chapter)
+        last_pages: dict[str, PageFill] = {}
+        for fill in fills:
+            if fill.is_text:
+                last_pages[fill.last_key.split(".")[0]] = fill
+        for chapter, runt in last_pages.items():
+            if chapter in fixed or not 0 < runt.fill < RUNT or runt.page < 2:
+                continue
             overflow_mm = runt.hole_mm / (1 - runt.fill) * runt.fill + 2
             previous = fills[runt.page - 2]
             for figure_id in previous.figures:
                 figure_mm, image_mm = previous.sizes[figure_id]
                 if figure_id not in self.snug and self._snug_to_fit(
                         figure_id, figure_mm - overflow_mm, (figure_mm, image_mm)):
-                    changed = True
+                    fixed.add(chapter)
                     break
-        return changed
+        return bool(fixed)
 
     def apply(self, body) -> None:
         """Move and size the figures of one chapter body (an lxml tree copy)."""

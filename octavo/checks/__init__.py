@@ -1,0 +1,54 @@
+"""Build checks: small functions that each return a list of `Finding`s.
+
+Every code is documented in docs/checks.md (what it means, how to fix it).
+Codes are grouped by area: MS- manuscript, PDF-, EPUB-, IMG-, PRN- print and
+booklet, TXT- text completeness, LAY- layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable, e.g. "MS-004"
+    severity: str  # error | warning | info
+    message: str  # what is wrong, in words a person can act on
+    where: str = ""  # manuscript file:line, or output file and page ("x.pdf p. 7")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        place = f"{self.where}: " if self.where else ""
+        return f"{place}{self.code} {self.severity}: {self.message}"
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may look at. Checks only read it."""
+    book: object  # manuscript.Book
+    layout: object | None = None  # pdf.Layout
+    outputs: dict[str, Path] = field(default_factory=dict)  # kind -> path
+    booklet: object | None = None  # booklet.BookletInfo
+
+
+Check = Callable[[CheckContext], list[Finding]]
+
+
+def run_checks(context: CheckContext, checks: list[Check]) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in checks:
+        findings.extend(check(context))
+    return findings
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    return {severity: sum(1 for f in findings if f.severity == severity)
+            for severity in SEVERITIES}

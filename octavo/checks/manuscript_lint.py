@@ -1,0 +1,129 @@
+"""MS- checks: problems in the manuscript itself, reported with file:line."""
+
+from __future__ import annotations
+
+import re
+
+from ..fonts import BODY_FAMILY, covered_characters
+from . import ERROR, INFO, WARNING, CheckContext, Finding
+
+CODE_TAGS = ("code", "pre", "kbd", "samp")
+STRAIGHT = re.compile(r"[\"']|--")
+UNDEFINED_NOTE = re.compile(r"\[\^[^\]]+\]")
+
+
+def _where(chapter, text: str) -> str:
+    line = chapter.line_of(text)
+    return f"{chapter.source.name}:{line}" if line else chapter.source.name
+
+
+def _text_nodes(body):
+    """(text, block element) for every text node outside code."""
+    for element in body.iter():
+        if not isinstance(element.tag, str) or element.tag in CODE_TAGS:
+            continue
+        if any(a.tag in CODE_TAGS for a in element.iterancestors()):
+            continue
+        block = next((a for a in [element, *element.iterancestors()] if a.get("data-o")), element)
+        for text in (element.text, element.tail if element.getparent() is not None else None):
+            if text and text.strip():
+                yield text, block
+
+
+def figures_have_alt_and_caption(context: CheckContext) -> list[Finding]:
+    findings = []
+    for figure in context.book.figures:
+        if not figure.alt.strip():
+            findings.append(Finding("MS-002", ERROR, f"figure {figure.number} ({figure.src}) "
+                                    "has no alt text for readers who cannot see it",
+                                    figure.where))
+        elif figure.alt.strip().lower() == figure.caption.strip().lower():
+            findings.append(Finding("MS-002", WARNING, f"figure {figure.number}'s alt text "
+                                    "repeats its caption; describe what the image shows",
+                                    figure.where))
+        if not figure.caption.strip():
+            findings.append(Finding("MS-003", ERROR, f"figure {figure.number} ({figure.src}) "
+                                    "has no caption", figure.where))
+    return findings
+
+
+def links_and_notes_resolve(context: CheckContext) -> list[Finding]:
+    findings = []
+    ids = {el.get("id") for ch in context.book.chapters for el in ch.body.iter() if el.get("id")}
+    for chapter in context.book.chapters:
+        for link in chapter.body.iter("a"):
+            href = link.get("href", "")
+            if href.startswith("#") and href[1:] not in ids:
+                findings.append(Finding("MS-004", ERROR, f"link to {href!r} goes nowhere: "
+                                        "no heading or note has that id",
+                                        _where(chapter, link.text_content())))
+        for text, block in _text_nodes(chapter.body):
+            for found in UNDEFINED_NOTE.finditer(text):
+                findings.append(Finding("MS-004", ERROR, f"footnote reference {found.group()} "
+                                        "has no footnote text", _where(chapter, text)))
+    return findings
+
+
+def heading_levels_do_not_jump(context: CheckContext) -> list[Finding]:
+    findings = []
+    for chapter in context.book.chapters:
+        previous = 1  # the title is the level-1 heading
+        for heading in chapter.body.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+            level = int(heading.tag[1])
+            if level > previous + 1:
+                findings.append(Finding("MS-005", WARNING, f"heading level jumps from "
+                                        f"h{previous} to h{level}: "
+                                        f"\u201c{heading.text_content().strip()}\u201d",
+                                        _where(chapter, heading.text_content())))
+            previous = level
+    return findings
+
+
+def quotes_and_dashes_are_typographic(context: CheckContext) -> list[Finding]:
+    findings = []
+    for chapter in context.book.chapters:
+        for text, block in _text_nodes(chapter.body):
+            for found in STRAIGHT.finditer(text):
+                snippet = text[max(0, found.start() - 20):found.end() + 20].strip()
+                findings.append(Finding("MS-006", WARNING, f"straight {found.group()!r} left "
+                                        f"after smartening in \u201c{snippet}\u201d",
+                                        _where(chapter, block.text_content())))
+    return findings
+
+
+def characters_have_glyphs(context: CheckContext) -> list[Finding]:
+    covered = covered_characters(BODY_FAMILY)
+    if not covered:
+        return [Finding("MS-007", ERROR, f"the body font {BODY_FAMILY} is not installed")]
+    findings, seen = [], set()
+    for chapter in context.book.chapters:
+        for text, block in _text_nodes(chapter.body):
+            for char in text:
+                if char.isspace() or ord(char) in covered or char in seen:
+                    continue
+                seen.add(char)
+                findings.append(Finding("MS-007", ERROR, f"{char!r} (U+{ord(char):04X}) has no "
+                                        f"glyph in {BODY_FAMILY}; it would print as a box",
+                                        _where(chapter, block.text_content())))
+    return findings
+
+
+def placeholders_are_reported(context: CheckContext) -> list[Finding]:
+    return [Finding("MS-008", WARNING, f"figure {f.number} uses a placeholder (FPO) image, "
+                    f"{f.src}: replace it with the real picture before release", f.where)
+            for f in context.book.placeholders]
+
+
+def metadata_is_complete(context: CheckContext) -> list[Finding]:
+    meta = context.book.metadata
+    where = meta.source.name if meta.source else "metadata.toml"
+    return [Finding("MS-009", INFO, f"the metadata has no {key}; outputs will omit it", where)
+            for key in ("description", "subjects", "date")
+            if not getattr(meta, key)]
+
+
+MANUSCRIPT_CHECKS = [
+    figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
+    quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
+    metadata_is_complete,
+]

@@ -1,0 +1,217 @@
+"""PDF- and IMG- checks on the screen and print PDFs, read back with pikepdf."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pikepdf
+
+from ..fonts import BODY_FAMILY, FALLBACK_FAMILY
+from ..markdown_ext import smarten
+from ..pdf_text import normalise
+from . import ERROR, INFO, WARNING, CheckContext, Finding
+from ..pdf_walk import walk_pdf
+
+A5_PT = (419.528, 595.276)
+BLEED_PT = 3 * 72 / 25.4
+TOLERANCE_PT = 0.01
+PRINT_PPI = 300
+SCREEN_MAX_PPI = 225  # more than this on screen only makes the download bigger
+PDF_KINDS = ("pdf", "print-pdf")
+
+
+@functools.lru_cache(maxsize=4)
+def _walked(path: Path, mtime: float):
+    with pikepdf.open(path) as pdf:
+        return walk_pdf(pdf)
+
+
+def _pdfs(context: CheckContext):
+    for kind in PDF_KINDS:
+        path = context.outputs.get(kind)
+        if path and path.exists():
+            yield kind, path
+
+
+def fonts_are_embedded(context: CheckContext) -> list[Finding]:
+    findings = []
+    for kind, path in _pdfs(context):
+        _, runs = _walked(path, path.stat().st_mtime)
+        seen = {}
+        for run in runs:
+            seen.setdefault(run.font, run.page)
+        for font, page in seen.items():
+            name = font.base_font
+            if not font.embedded:
+                findings.append(Finding("PDF-001", ERROR, f"font {name} is not embedded",
+                                        f"{path.name} p. {page}"))
+            family = name.split("+", 1)[-1]
+            allowed = (BODY_FAMILY.replace(" ", ""), FALLBACK_FAMILY.replace(" ", ""))
+            if not family.replace("-", "").startswith(allowed):
+                findings.append(Finding("PDF-003", WARNING, f"text is drawn in {family}, a "
+                                        f"fallback font, not {BODY_FAMILY}",
+                                        f"{path.name} p. {page}"))
+    return findings
+
+
+def glyphs_are_drawn(context: CheckContext) -> list[Finding]:
+    """A glyph id 0 (.notdef) is the box a reader sees for a missing character."""
+    findings = []
+    for kind, path in _pdfs(context):
+        _, runs = _walked(path, path.stat().st_mtime)
+        bad_pages = sorted({run.page for run in runs
+                            if any(run.codes[i:i + 2] == b"\0\0"
+                                   for i in range(0, len(run.codes) - 1, 2))})
+        for page in bad_pages:
+            findings.append(Finding("PDF-002", ERROR, "a character is drawn as .notdef "
+                                    "(a missing-glyph box)", f"{path.name} p. {page}"))
+    return findings
+
+
+def structure_is_tagged(context: CheckContext) -> list[Finding]:
+    path = context.outputs.get("pdf")
+    if not path:
+        return []
+    findings = []
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        if "/StructTreeRoot" not in root or not root.get("/MarkInfo", {}).get("/Marked"):
+            findings.append(Finding("PDF-004", ERROR, "the screen PDF is not tagged", path.name))
+        if str(root.get("/Lang", "")) != context.book.metadata.language:
+            findings.append(Finding("PDF-004", ERROR, "the PDF's /Lang is missing or "
+                                    "differs from the metadata language", path.name))
+        if not root.get("/ViewerPreferences", {}).get("/DisplayDocTitle"):
+            findings.append(Finding("PDF-004", WARNING, "viewers will show the file name, "
+                                    "not the title (DisplayDocTitle)", path.name))
+    return findings
+
+
+def outline_matches_headings(context: CheckContext) -> list[Finding]:
+    book = context.book
+    wanted = [normalise(smarten(book.metadata.title))]
+    for chapter in book.chapters:
+        wanted += [normalise(h.text_content()) for h in chapter.body.iter("h1", "h2")]
+    findings = []
+    for kind, path in _pdfs(context):
+        with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+            titles = []
+            stack = list(outline.root)
+            while stack:
+                item = stack.pop(0)
+                titles.append(normalise(item.title))
+                stack[0:0] = list(item.children)
+        for title in wanted:
+            if title not in titles:
+                findings.append(Finding("PDF-005", ERROR, f"no bookmark for the heading "
+                                        f"\u201c{title[:60]}\u201d", path.name))
+    return findings
+
+
+def links_resolve(context: CheckContext) -> list[Finding]:
+    findings = []
+    for kind, path in _pdfs(context):
+        with pikepdf.open(path) as pdf:
+            names = set()
+            dests = pdf.Root.get("/Names", {}).get("/Dests")
+            if dests is not None:
+                entries = list(dests.get("/Names", []))
+                names = {str(entries[i]) for i in range(0, len(entries), 2)}
+            for number, page in enumerate(pdf.pages, 1):
+                for annot in page.obj.get("/Annots", []):
+                    if annot.get("/Subtype") != "/Link":
+                        continue
+                    target = annot.get("/Dest")
+                    action = annot.get("/A")
+                    if target is None and action is not None and action.get("/S") == "/GoTo":
+                        target = action.get("/D")
+                    if isinstance(target, (pikepdf.String, pikepdf.Name)) and \
+                            str(target).lstrip("/") not in names:
+                        findings.append(Finding("PDF-006", ERROR, f"link to {str(target)!r} "
+                                                "has no destination", f"{path.name} p. {number}"))
+    return findings
+
+
+def metadata_is_complete(context: CheckContext) -> list[Finding]:
+    meta = context.book.metadata
+    findings = []
+    for kind, path in _pdfs(context):
+        with pikepdf.open(path) as pdf:
+            info = pdf.docinfo
+            wanted = {"/Title": True, "/Author": bool(meta.authors),
+                      "/Subject": bool(meta.description), "/Keywords": bool(meta.subjects),
+                      "/CreationDate": True}
+            for key, needed in wanted.items():
+                if needed and not str(info.get(key, "")).strip():
+                    findings.append(Finding("PDF-007", ERROR, f"the PDF has no {key[1:]} "
+                                            "in its metadata", path.name))
+    return findings
+
+
+def _box(page, name):
+    return [float(v) for v in page.obj.get(name, page.obj.MediaBox)]
+
+
+def page_boxes_are_right(context: CheckContext) -> list[Finding]:
+    findings = []
+
+    def off(a, b):
+        return any(abs(x - y) > TOLERANCE_PT for x, y in zip(a, b))
+
+    for kind, path in _pdfs(context):
+        with pikepdf.open(path) as pdf:
+            for number, page in enumerate(pdf.pages, 1):
+                trim = _box(page, "/TrimBox")
+                size = (trim[2] - trim[0], trim[3] - trim[1])
+                if off(size, A5_PT):
+                    findings.append(Finding("PDF-008", ERROR, f"the page is {size[0]:.2f} × "
+                                            f"{size[1]:.2f} pt, not A5", f"{path.name} p. {number}"))
+                if kind == "print-pdf":
+                    wanted = [trim[0] - BLEED_PT, trim[1] - BLEED_PT,
+                              trim[2] + BLEED_PT, trim[3] + BLEED_PT]
+                    for name in ("/MediaBox", "/BleedBox"):
+                        if off(_box(page, name), wanted):
+                            findings.append(Finding("PDF-008", ERROR, f"{name[1:]} is not the "
+                                                    "trim plus 3 mm bleed",
+                                                    f"{path.name} p. {number}"))
+    return findings
+
+
+def renderer_warnings(context: CheckContext) -> list[Finding]:
+    layout = context.layout
+    if layout is None:
+        return []
+    findings = [Finding("PDF-009", WARNING, f"WeasyPrint: {message}", "")
+                for message in dict.fromkeys(layout.warnings)]
+    findings += [Finding("PDF-010", ERROR, f"a resource was refused: {message}", "")
+                 for message in dict.fromkeys(layout.refused)]
+    return findings
+
+
+def image_resolution(context: CheckContext) -> list[Finding]:
+    findings = []
+    figures = {f.id: f for f in context.book.figures}
+    fills = context.layout.fills if context.layout is not None else []
+    for kind, path in _pdfs(context):
+        images, _ = _walked(path, path.stat().st_mtime)
+        for placed in images:
+            on_page = [figures[i] for i in (fills[placed.page - 1].figures
+                                           if placed.page <= len(fills) else ()) if i in figures]
+            figure = next((f for f in on_page if (f.image.width, f.image.height) == placed.pixels
+                           or kind == "pdf"), None)
+            name = f"figure {figure.number} ({figure.src})" if figure else placed.name
+            where = f"{path.name} p. {placed.page}"
+            if kind == "print-pdf" and placed.ppi < PRINT_PPI:
+                findings.append(Finding("IMG-001", WARNING, f"{name} prints at "
+                                        f"{placed.ppi:.0f} ppi, under {PRINT_PPI}: it will "
+                                        "look soft", figure.where if figure else where))
+            if kind == "pdf" and placed.ppi > SCREEN_MAX_PPI * 1.05:
+                findings.append(Finding("IMG-002", INFO, f"{name} is embedded at "
+                                        f"{placed.ppi:.0f} ppi in the screen PDF; "
+                                        f"{SCREEN_MAX_PPI} is enough", where))
+    return findings
+
+
+PDF_CHECKS = [fonts_are_embedded, glyphs_are_drawn, structure_is_tagged,
+              outline_matches_headings, links_resolve, metadata_is_complete,
+              page_boxes_are_right, renderer_warnings, image_resolution]

@@ -1,0 +1,56 @@
+"""Which checks run when: the fast in-process ones on every build, validators on request."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..validators import run_ace, run_epubcheck
+from . import ERROR, WARNING, CheckContext, Finding, run_checks
+from .booklet_checks import BOOKLET_CHECKS
+from .layout_checks import LAYOUT_CHECKS
+from .manuscript_lint import MANUSCRIPT_CHECKS
+from .pdf_checks import PDF_CHECKS
+from .text import TEXT_CHECKS
+
+FAST_CHECKS = MANUSCRIPT_CHECKS + PDF_CHECKS + LAYOUT_CHECKS + BOOKLET_CHECKS + TEXT_CHECKS
+EPUBCHECK_SEVERITY = {"FATAL": ERROR, "ERROR": ERROR, "WARNING": WARNING, "USAGE": WARNING}
+
+
+def fast_checks(context: CheckContext) -> list[Finding]:
+    return run_checks(context, FAST_CHECKS)
+
+
+def _epubcheck_findings(epub: Path) -> list[Finding]:
+    return [Finding("EPUB-001", EPUBCHECK_SEVERITY.get(m.severity, WARNING),
+                    f"epubcheck {m.code}: {m.message}",
+                    f"{epub.name}/{m.file}:{m.line}" if m.line else f"{epub.name}/{m.file or ''}")
+            for m in run_epubcheck(epub)]
+
+
+def _ace_findings(epub: Path, report_folder: Path) -> list[Finding]:
+    return [Finding("EPUB-002", ERROR if m.severity in ("critical", "serious") else WARNING,
+                    f"Ace {m.code} ({m.severity}): {m.message}", f"{epub.name}/{m.file or ''}")
+            for m in run_ace(epub, report_folder)]
+
+
+class PendingValidators:
+    """epubcheck and Ace started in the background; `result()` waits for both."""
+
+    def __init__(self, context: CheckContext):
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        epub = context.outputs.get("epub")
+        self.futures = [] if epub is None else [
+            self.pool.submit(_epubcheck_findings, epub),
+            self.pool.submit(_ace_findings, epub, epub.parent / "ace")]
+
+    def result(self) -> list[Finding]:
+        try:
+            return [finding for future in self.futures for finding in future.result()]
+        finally:
+            self.pool.shutdown(wait=True)
+
+
+def start_validators(context: CheckContext) -> PendingValidators:
+    """Start the external validators; they run while the fast checks do."""
+    return PendingValidators(context)

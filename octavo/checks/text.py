@@ -1,0 +1,131 @@
+"""TXT- checks: every sentence of the manuscript is in every output, once, in order."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+from lxml import etree
+
+from ..pdf_text import normalise, page_texts
+from . import ERROR, WARNING, CheckContext, Finding
+
+DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[\u201c(A-Z0-9])")
+MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
+
+
+def _blocks(book):
+    """(chapter, text) of each paragraph, list item, caption and footnote, in order."""
+    for chapter in book.chapters:
+        for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th"):
+            if element.tag == "li" and element.find("p") is not None:
+                continue  # its paragraphs are blocks of their own
+            if element.tag == "p" and element.getparent().tag == "figcaption":
+                continue
+            yield chapter, element, comparable(_own_text(element))
+
+
+def comparable(text: str) -> str:
+    """normalise(), and no space after a dash: a line may break after one."""
+    return DASH_BREAK.sub(r"\1", normalise(text))
+
+
+def _own_text(element) -> str:
+    """The text of a block without nested lists and without footnote backlinks."""
+    parts = []
+
+    def walk(node):
+        if node is not element and node.tag in ("ul", "ol"):
+            return
+        if "footnote-backref" in node.get("class", ""):
+            return
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    return "".join(parts)
+
+
+def sentences(book) -> list[tuple[str, str, bool]]:
+    """(sentence, where, floats) for every distinctive sentence of the manuscript.
+
+    `floats` marks notes and captions, which the layout may place out of text order.
+    """
+    found = []
+    for chapter, element, text in _blocks(book):
+        is_note = element.tag == "figcaption" or any(
+            "footnote" in a.get("class", "") or a.tag == "figure" for a in element.iterancestors())
+        for sentence in SENTENCE_END.split(text):
+            if len(sentence.split()) >= MIN_WORDS:
+                found.append((sentence, f"{chapter.source.name}:{chapter.line_of(text) or 1}",
+                              is_note))
+    return found
+
+
+def check_text(expected, text: str, output: str) -> list[Finding]:
+    findings = []
+    wanted = Counter(sentence for sentence, _, _ in expected)
+    done = set()
+    for sentence, where, _ in expected:
+        if sentence in done:
+            continue
+        done.add(sentence)
+        have = text.count(sentence)
+        if have < wanted[sentence]:
+            findings.append(Finding("TXT-001", ERROR, f"missing from {output}: "
+                                    f"\u201c{sentence[:80]}\u201d", where))
+        elif have > wanted[sentence]:
+            findings.append(Finding("TXT-002", ERROR, f"{have} times in {output}, "
+                                    f"{wanted[sentence]} in the manuscript: "
+                                    f"\u201c{sentence[:80]}\u201d", where))
+    position = 0
+    for sentence, where, floats in expected:
+        if floats:
+            continue  # notes and figures are placed by the layout, not in text order
+        found = text.find(sentence, position)
+        if found < 0:
+            if sentence in text:
+                findings.append(Finding("TXT-003", WARNING, f"out of order in {output}: "
+                                        f"\u201c{sentence[:80]}\u201d", where))
+            continue
+        position = found + len(sentence)
+    return findings
+
+
+def epub_reading_text(epub: Path) -> str:
+    """The EPUB's text, in spine order."""
+    with zipfile.ZipFile(epub) as archive:
+        container = etree.fromstring(archive.read("META-INF/container.xml"))
+        opf_name = container.find(".//{*}rootfile").get("full-path")
+        opf = etree.fromstring(archive.read(opf_name))
+        base = opf_name.rsplit("/", 1)[0] + "/" if "/" in opf_name else ""
+        items = {item.get("id"): item.get("href") for item in opf.iter("{*}item")}
+        parts = []
+        for itemref in opf.iter("{*}itemref"):
+            document = etree.fromstring(archive.read(base + items[itemref.get("idref")]))
+            body = document.find("{*}body")
+            parts.append(" ".join(body.itertext()) if body is not None else "")
+    return comparable(" ".join(parts))
+
+
+def text_is_complete(context: CheckContext) -> list[Finding]:
+    expected = sentences(context.book)
+    findings = []
+    for kind in ("pdf", "print-pdf"):
+        if kind in context.outputs:
+            text = comparable(" ".join(page_texts(context.outputs[kind])))
+            findings += check_text(expected, text, context.outputs[kind].name)
+    if "epub" in context.outputs:
+        text = epub_reading_text(context.outputs["epub"])
+        findings += check_text(expected, text, context.outputs["epub"].name)
+    return findings
+
+
+TEXT_CHECKS = [text_is_complete]

@@ -1,0 +1,169 @@
+"""The EPUB 3 edition: `write_epub(book, target, page_starts)`. Read this first.
+
+Stages (each in its own module):
+  cover_image    the cover, generated from the metadata unless the manuscript has one
+  epub_media     reader copies of the images (≤ 4 MP JPEG), subset fonts, stylesheet
+  epub_content   front matter and chapter documents; footnotes → pop-up notes; links
+  epub_pages     page-break markers where the PDF's pages begin, and the page list
+  epub_xhtml     XHTML serialisation and the navigation document
+  epub_package   OPF (with accessibility metadata) and NCX by ebooklib; a reproducible zip
+then a Kindle preflight over the finished files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from . import epub_content as content
+from .cover_image import HEIGHT, WIDTH, cover_alt, generate_cover
+from .epub_media import Resource, book_images, jpeg_copy, stylesheet, subset_fonts
+from .epub_package import PackageParts, Document, package_entries, write_zip
+from .epub_pages import PageMark, place_page_markers
+from .epub_xhtml import XML_NS, TocEntry, nav_document, xhtml_document
+from .errors import EXIT_INTERNAL, OctavoError
+from .front_matter import title_text
+from .manuscript import Book, resolve_inside
+from .metadata import LANGUAGE_TAG
+from .pages import PageStart
+
+CSS_HREF = "styles/epub.css"
+COVER_NAME = "cover.jpg"
+LARGE_DOCUMENT = 260_000  # bytes; older Kindles split or refuse larger XHTML files
+LARGE_BOOK = 50_000_000  # Send-to-Kindle takes up to 200 MB, readers prefer far less
+
+
+@dataclass
+class EpubInfo:
+    """What the build report needs to know about the EPUB it wrote."""
+    path: Path
+    size: int  # bytes
+    files: list[str]  # every entry of the zip, in order
+    documents: list[str]  # the content documents, in reading order
+    page_list: int  # entries in the page list
+    pages: list[PageMark] = field(default_factory=list)
+    images: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _cover(book: Book) -> tuple[Resource, str]:
+    meta = book.metadata
+    if meta.cover:
+        path = resolve_inside(book.folder, meta.cover, meta.source, None)
+        if not path.is_file():
+            raise OctavoError(f"the cover image {meta.cover!r} does not exist", meta.source,
+                              hint="fix `cover` in metadata.toml, or remove it to generate one")
+        data, width, height = jpeg_copy(path, limit=WIDTH * HEIGHT, quality=90)
+        return (Resource(COVER_NAME, data, "image/jpeg", width, height),
+                f"Cover of {title_text(book)}.")
+    return Resource(COVER_NAME, generate_cover(book), "image/jpeg", WIDTH, HEIGHT), \
+        cover_alt(book)
+
+
+def _toc(documents: list[content.ContentDocument]) -> list[TocEntry]:
+    """Title page, then each chapter document with its next level of headings."""
+    toc = [TocEntry("Title page", doc.name) for doc in documents if doc.kind == "titlepage"]
+    for doc in documents:
+        if doc.kind != "chapter":
+            continue
+        inner = doc.headings[1:] if doc.title_heading else doc.headings
+        level = min((h.level for h in inner), default=0)
+        if doc.title_heading:
+            level = doc.title_heading.level + 1
+        children = [TocEntry(h.text, f"{doc.name}#{h.id}") for h in inner
+                    if h.level == level and h.id]
+        toc.append(TocEntry(doc.title, doc.name, children))
+    return toc
+
+
+def _documents(book: Book, starts: list[PageStart], cover: Resource, alt: str):
+    sources, images = book_images(book)
+    documents = content.front_documents(book, cover.name, alt) + content.chapter_documents(book)
+    content.mark_opening_paragraph(documents)
+    content.set_image_sources(documents, sources)
+    marks, problems = place_page_markers(documents, starts)
+    content.add_end_mark(documents)
+    content.rewrite_links(book, documents)
+    for doc in documents:
+        content.finish(doc)
+    return documents, images, marks, problems
+
+
+def preflight(entries: list[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
+    """Kindle's (and everyone's) preflight: (errors, warnings) over the finished files."""
+    errors, warnings = [], []
+    total = 0
+    for name, data in entries:
+        total += len(data)
+        if not name.endswith(".xhtml"):
+            continue
+        if not data.startswith(b'<?xml version="1.0" encoding="utf-8"?>'):
+            errors.append(f"{name}: no XML declaration with its encoding")
+        root = etree.fromstring(data)
+        if not root.get("lang") or root.get(f"{{{XML_NS}}}lang") != root.get("lang"):
+            errors.append(f"{name}: the root has no matching lang and xml:lang")
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                errors.append(f"{name}: a comment or processing instruction was left in")
+                continue
+            local = etree.QName(element).localname
+            if local == "script":
+                errors.append(f"{name}: a script element")
+            if local == "img" and (not element.get("src") or element.get("alt") is None):
+                errors.append(f"{name}: an img without src or alt")
+            for attribute in ("lang", f"{{{XML_NS}}}lang"):
+                value = element.get(attribute)
+                if value is not None and not LANGUAGE_TAG.match(value):
+                    errors.append(f"{name}: malformed language tag {value!r}")
+        if len(data) > LARGE_DOCUMENT:
+            warnings.append(f"{name} is {len(data) // 1000} kB: split the chapter")
+    if total > LARGE_BOOK:
+        warnings.append(f"the EPUB holds {total // 1_000_000} MB: reduce the images")
+    return errors, warnings
+
+
+def _text_of(data: bytes) -> str:
+    root = etree.fromstring(data)
+    texts = list(root.itertext())
+    texts += [value for element in root.iter() for key, value in element.attrib.items()
+              if key in ("alt", "aria-label", "title")]
+    return "".join(texts)
+
+
+def write_epub(book: Book, target: Path, page_starts: list[PageStart]) -> EpubInfo:
+    """Write the EPUB 3 edition of `book` to `target`, with the PDF's page list."""
+    meta = book.metadata
+    stamp = meta.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
+    cover, alt = _cover(book)
+    documents, images, marks, warnings = _documents(book, page_starts, cover, alt)
+
+    built = [Document(f"doc-{doc.name.removesuffix('.xhtml')}", doc.name, doc.title,
+                      xhtml_document(doc.title, meta.language, doc.root, CSS_HREF,
+                                     doc.body_type))
+             for doc in documents]
+    toc = _toc(documents)
+    landmarks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page")]
+    first_text = next(doc.name for doc in documents if doc.kind == "chapter")
+    landmarks.append(("bodymatter", first_text, "Start of the text"))
+    nav = nav_document(title_text(book), meta.language, toc, landmarks,
+                       [(str(mark.page), mark.href) for mark in marks], CSS_HREF)
+    fonts = subset_fonts("".join(_text_of(doc.data) for doc in built) + _text_of(nav))
+
+    parts = PackageParts(
+        documents=built, nav=nav, toc=toc, cover=cover, stamp=stamp,
+        guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
+               ("text", first_text, "Start of the text")],
+        resources=[stylesheet(), *images, *fonts], page_count=len(marks),
+        has_images=bool(images), pdf_name=f"{meta.slug}.pdf")
+    entries = package_entries(book, parts)
+    errors, preflight_warnings = preflight(entries)
+    if errors:
+        raise OctavoError("the EPUB fails the preflight: " + "; ".join(errors), target,
+                          exit_code=EXIT_INTERNAL)
+    size = write_zip(target, entries, stamp)
+    return EpubInfo(Path(target), size, [name for name, _ in entries],
+                    [doc.name for doc in documents], len(marks), marks, len(images),
+                    warnings + preflight_warnings)

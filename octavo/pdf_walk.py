@@ -1,0 +1,101 @@
+"""Walking a PDF's content streams: where images are placed, which glyphs fonts draw."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pikepdf
+
+MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class PlacedImage:
+    page: int  # 1-based
+    name: str
+    pixels: tuple[int, int]
+    size_pt: tuple[float, float]  # placed width and height
+    bytes: int
+
+    @property
+    def ppi(self) -> float:
+        """Effective resolution: pixels over placed inches (the smaller of the two axes)."""
+        width_in, height_in = self.size_pt[0] / 72, self.size_pt[1] / 72
+        if width_in <= 0 or height_in <= 0:
+            return math.inf
+        return min(self.pixels[0] / width_in, self.pixels[1] / height_in)
+
+
+@dataclass(frozen=True)
+class FontInfo:
+    base_font: str  # e.g. "ABCDEF+CharisSIL"
+    embedded: bool
+
+
+@dataclass(frozen=True)
+class TextRun:
+    page: int
+    font: FontInfo
+    codes: bytes
+
+
+def font_info(font) -> FontInfo:
+    target = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+    descriptor = target.get("/FontDescriptor")
+    embedded = descriptor is not None and any(
+        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return FontInfo(str(target.get("/BaseFont", "/?")).lstrip("/"), embedded)
+
+
+def _multiply(m, n):
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _walk(stream_owner, resources, ctm, page, images, runs, depth=0):
+    if depth > MAX_DEPTH:
+        return
+    stack, font = [], None
+    xobjects = resources.get("/XObject", {}) if resources is not None else {}
+    fonts = resources.get("/Font", {}) if resources is not None else {}
+    for operands, operator in pikepdf.parse_content_stream(stream_owner):
+        op = str(operator)
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q" and stack:
+            ctm = stack.pop()
+        elif op == "cm":
+            ctm = _multiply(tuple(float(v) for v in operands), ctm)
+        elif op == "Tf":
+            found = fonts.get(str(operands[0]))
+            font = font_info(found) if found is not None else None
+        elif op in ("Tj", "'", '"') and font is not None:
+            runs.append(TextRun(page, font, bytes(operands[-1])))
+        elif op == "TJ" and font is not None:
+            for item in operands[0]:
+                if isinstance(item, pikepdf.String):
+                    runs.append(TextRun(page, font, bytes(item)))
+        elif op == "Do":
+            name = str(operands[0])
+            xobject = xobjects.get(name)
+            if xobject is None:
+                continue
+            if xobject.get("/Subtype") == "/Image":
+                a, b, c, d, _, _ = ctm
+                images.append(PlacedImage(page, name, (int(xobject.Width), int(xobject.Height)),
+                                          (math.hypot(a, b), math.hypot(c, d)),
+                                          len(xobject.read_raw_bytes())))
+            elif xobject.get("/Subtype") == "/Form":
+                matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+                _walk(xobject, xobject.get("/Resources", resources), _multiply(matrix, ctm),
+                      page, images, runs, depth + 1)
+
+
+def walk_pdf(pdf: pikepdf.Pdf) -> tuple[list[PlacedImage], list[TextRun]]:
+    images, runs = [], []
+    for number, page in enumerate(pdf.pages, 1):
+        _walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), number, images, runs)
+    return images, runs

@@ -1,0 +1,43 @@
+"""The build report: a short terminal summary and dist/report.json."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .checks import ERROR, WARNING, Finding, counts
+
+TOP = 8  # findings shown in the terminal summary
+
+
+def _sort_key(finding: Finding):
+    return ({"error": 0, "warning": 1}.get(finding.severity, 2), finding.code, finding.where)
+
+
+def summary(findings: list[Finding]) -> str:
+    tally = counts(findings)
+    lines = [f"Checks: {tally['error']} errors, {tally['warning']} warnings, "
+             f"{tally['info']} notes"]
+    shown = sorted(findings, key=_sort_key)[:TOP]
+    lines += [f"  {f.line()}" for f in shown]
+    if len(findings) > TOP:
+        lines.append(f"  … and {len(findings) - TOP} more in report.json")
+    return "\n".join(lines)
+
+
+def write_report(target: Path, findings: list[Finding], facts: dict) -> None:
+    """report.json, written atomically (temporary file, then rename)."""
+    document = {"counts": counts(findings), **facts,
+                "findings": [f.as_dict() for f in sorted(findings, key=_sort_key)]}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.part")
+    temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                         encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def failed(findings: list[Finding], release: bool) -> bool:
+    """Errors fail a build; in a release build, warnings do too."""
+    severities = {ERROR, WARNING} if release else {ERROR}
+    return any(f.severity in severities for f in findings)

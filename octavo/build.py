@@ -12,6 +12,7 @@ from .checks.registry import fast_checks, start_validators
 from .epub import write_epub
 from .manuscript import Book, load_book
 from .outputs import Outputs
+from .proof import write_proof_sheet
 from .pdf import PAGED_CSS, Layout, page_starts, render, write_print_pdf, write_screen_pdf
 from .report import write_report
 
@@ -69,7 +70,11 @@ def build(options: BuildOptions) -> BuildResult:
         epub = outputs.path(f"{slug}.epub")
         write_epub(book, epub, page_starts(layout))                # page list = PDF pages
         clock.lap("epub")
-        names = {"pdf": screen, "print-pdf": printed, "booklet": booklet, "epub": epub}
+        proof = outputs.path(f"{slug}-proof.png")
+        write_proof_sheet(screen, proof)                           # every page at a glance
+        clock.lap("proof")
+        names = {"pdf": screen, "print-pdf": printed, "booklet": booklet, "epub": epub,
+                 "proof": proof}
         result.outputs = {kind: outputs.final(path) for kind, path in names.items()}
     context = CheckContext(book, layout, result.outputs, result.booklet)
     validators = start_validators(context) if options.validate else None  # epubcheck, Ace

@@ -94,16 +94,33 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
+def _in_order(wanted: list[str], words: list[str]) -> bool:
+    position = 0
+    for word in wanted:
+        try:
+            position = words.index(word, position) + 1
+        except ValueError:
+            return False
+    return True
+
+
 def source_line(markdown_text: str, text: str) -> int | None:
-    """Find the line of the Markdown source where a block's text begins."""
+    """Find the line of the Markdown source where a block's text begins.
+
+    First the block's first six words together; failing that (markup such as
+    `&quot;` or `*emphasis*` between them), the same words in order on one line.
+    """
     wanted = _words(text)[:6]
     if not wanted:
         return None
-    for number, line in enumerate(markdown_text.splitlines(), 1):
-        words = _words(line)
-        for start in range(len(words)):
+    lines = [(number, _words(line)) for number, line in enumerate(markdown_text.splitlines(), 1)]
+    for number, words in lines:
+        for start in range(len(words) - len(wanted) + 1):
             if words[start:start + len(wanted)] == wanted:
                 return number
+    for number, words in lines:
+        if _in_order(wanted, words):
+            return number
     return None
 
 

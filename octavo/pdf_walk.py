@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ class PlacedImage:
 class FontInfo:
     base_font: str  # e.g. "ABCDEF+CharisSIL"
     embedded: bool
+    glyphs: int | None  # glyphs in the embedded program; a code at or past it draws nothing
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,29 @@ class TextRun:
     codes: bytes
 
 
-def font_info(font) -> FontInfo:
+def _glyph_count(descriptor) -> int | None:
+    program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+    if program is None:
+        return None
+    try:
+        from fontTools.ttLib import TTFont
+        return int(TTFont(io.BytesIO(program.read_bytes()), lazy=True)["maxp"].numGlyphs)
+    except Exception:  # noqa: BLE001 - a font we cannot parse is judged by other checks
+        return None
+
+
+def font_info(font, cache: dict) -> FontInfo:
+    if font.objgen in cache:
+        return cache[font.objgen]
     target = font.DescendantFonts[0] if "/DescendantFonts" in font else font
     descriptor = target.get("/FontDescriptor")
     embedded = descriptor is not None and any(
         key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
-    return FontInfo(str(target.get("/BaseFont", "/?")).lstrip("/"), embedded)
+    cid_font = "/DescendantFonts" in font
+    info = FontInfo(str(target.get("/BaseFont", "/?")).lstrip("/"), embedded,
+                    _glyph_count(descriptor) if embedded and cid_font else None)
+    cache[font.objgen] = info
+    return info
 
 
 def _multiply(m, n):
@@ -55,7 +74,7 @@ def _multiply(m, n):
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
-def _walk(stream_owner, resources, ctm, page, images, runs, depth=0):
+def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0):
     if depth > MAX_DEPTH:
         return
     stack, font = [], None
@@ -71,7 +90,7 @@ def _walk(stream_owner, resources, ctm, page, images, runs, depth=0):
             ctm = _multiply(tuple(float(v) for v in operands), ctm)
         elif op == "Tf":
             found = fonts.get(str(operands[0]))
-            font = font_info(found) if found is not None else None
+            font = font_info(found, fonts_seen) if found is not None else None
         elif op in ("Tj", "'", '"') and font is not None:
             runs.append(TextRun(page, font, bytes(operands[-1])))
         elif op == "TJ" and font is not None:
@@ -91,11 +110,12 @@ def _walk(stream_owner, resources, ctm, page, images, runs, depth=0):
             elif xobject.get("/Subtype") == "/Form":
                 matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
                 _walk(xobject, xobject.get("/Resources", resources), _multiply(matrix, ctm),
-                      page, images, runs, depth + 1)
+                      page, images, runs, fonts_seen, depth + 1)
 
 
 def walk_pdf(pdf: pikepdf.Pdf) -> tuple[list[PlacedImage], list[TextRun]]:
-    images, runs = [], []
+    images, runs, fonts_seen = [], [], {}
     for number, page in enumerate(pdf.pages, 1):
-        _walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), number, images, runs)
+        _walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), number, images, runs,
+              fonts_seen)
     return images, runs

@@ -55,14 +55,23 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
     return findings
 
 
+def _draws_notdef(run) -> bool:
+    """Glyph id 0, or one past the font's glyphs (Pango's unknown glyph), draws a box."""
+    if run.font.glyphs is None:
+        return False
+    for i in range(0, len(run.codes) - 1, 2):
+        glyph = int.from_bytes(run.codes[i:i + 2], "big")
+        if glyph == 0 or glyph >= run.font.glyphs:
+            return True
+    return False
+
+
 def glyphs_are_drawn(context: CheckContext) -> list[Finding]:
     """A glyph id 0 (.notdef) is the box a reader sees for a missing character."""
     findings = []
     for kind, path in _pdfs(context):
         _, runs = _walked(path, path.stat().st_mtime)
-        bad_pages = sorted({run.page for run in runs
-                            if any(run.codes[i:i + 2] == b"\0\0"
-                                   for i in range(0, len(run.codes) - 1, 2))})
+        bad_pages = sorted({run.page for run in runs if _draws_notdef(run)})
         for page in bad_pages:
             findings.append(Finding("PDF-002", ERROR, "a character is drawn as .notdef "
                                     "(a missing-glyph box)", f"{path.name} p. {page}"))

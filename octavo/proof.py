@@ -1,0 +1,51 @@
+"""The proof sheet: every page of the PDF as a thumbnail on one image, in spreads.
+
+Page 1 (the cover) stands alone on the right, as in a printed copy; then each row
+shows spreads (left and right pages side by side), so holes, runts and figure
+placement can be taken in at a glance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2
+from PIL import Image, ImageDraw
+
+THUMB_WIDTH = 150  # pixels per page
+SPREADS_PER_ROW = 4
+GAP = 12
+BACKGROUND = (120, 120, 120)
+
+
+def write_proof_sheet(pdf: Path, target: Path) -> int:
+    """Render `pdf` into a contact sheet PNG at `target`; returns the page count."""
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        thumbs = []
+        for page in document:
+            scale = THUMB_WIDTH / page.get_width()
+            thumbs.append(page.render(scale=scale).to_pil().convert("RGB"))
+            page.close()
+    finally:
+        document.close()
+    if not thumbs:
+        return 0
+    width, height = thumbs[0].size
+    slots = [None] + thumbs  # a blank left slot beside the cover
+    spreads = [slots[i:i + 2] for i in range(0, len(slots), 2)]
+    rows = [spreads[i:i + SPREADS_PER_ROW] for i in range(0, len(spreads), SPREADS_PER_ROW)]
+    sheet = Image.new("RGB", (GAP + SPREADS_PER_ROW * (2 * width + GAP),
+                              GAP + len(rows) * (height + GAP)), BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    for row_index, row in enumerate(rows):
+        y = GAP + row_index * (height + GAP)
+        for spread_index, spread in enumerate(row):
+            x = GAP + spread_index * (2 * width + GAP)
+            for side, thumb in enumerate(spread):
+                if thumb is not None:
+                    sheet.paste(thumb, (x + side * width, y))
+            draw.line([(x + width, y), (x + width, y + height - 1)], fill=(90, 90, 90))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(target, "PNG", optimize=True)
+    return len(thumbs)

@@ -1,0 +1,322 @@
+"""Each build check, triggered by a manuscript or an output broken in one way."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+from lxml import etree
+from PIL import Image
+
+from conftest import FIXTURES, ROOT
+from octavo.booklet import impose_booklet
+from octavo.checks import CheckContext
+from octavo.checks.booklet_checks import booklet_is_imposed_right
+from octavo.checks.layout_checks import (figures_keep_their_captions, no_widows_or_orphans,
+                                         pages_are_full)
+from octavo.checks.manuscript_lint import MANUSCRIPT_CHECKS
+from octavo.checks.pdf_checks import PDF_CHECKS
+from octavo.checks.text import text_is_complete
+from octavo.errors import OctavoError
+from octavo.manuscript import load_book
+from octavo.pdf import PAGED_CSS, STYLES, render, write_print_pdf, write_screen_pdf
+
+PARAGRAPH = ("The harbour wakes before the town does, and the first boats leave while the "
+             "lamps on the quay are still lit against the grey water of the bay. ")
+
+
+def sentences(first: int, count: int) -> str:
+    """A paragraph of `count` distinct sentences, numbered from `first`."""
+    return " ".join(f"On morning {n} the harbour wakes before the town, and boat {n} leaves "
+                    "while the lamps on the quay are still lit against the water."
+                    for n in range(first, first + count))
+
+METADATA = """title = "A Check Fixture"
+language = "en"
+identifier = "urn:uuid:11111111-2222-5333-8444-555555555555"
+date = "2024"
+slug = "fixture"
+description = "A manuscript broken in one way."
+subjects = ["Testing"]
+chapters = ["text.md"]
+"""
+
+
+def manuscript(folder: Path, text: str, images: dict[str, tuple[int, int]] = ()) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metadata.toml").write_text(METADATA, encoding="utf-8")
+    (folder / "text.md").write_text(text, encoding="utf-8")
+    (folder / "images").mkdir(exist_ok=True)
+    for name, size in dict(images).items():
+        Image.new("RGB", size, (150, 170, 190)).save(folder / "images" / name, quality=90)
+    return folder
+
+
+def codes(findings) -> set[str]:
+    return {finding.code for finding in findings}
+
+
+def lint(folder: Path):
+    book = load_book(folder)
+    context = CheckContext(book)
+    return [f for check in MANUSCRIPT_CHECKS for f in check(context)]
+
+
+def figure(src: str, alt: str = "A grey plate.", caption: str = "A caption.") -> str:
+    return f"::: figure\n![{alt}]({src})\n{caption}\n:::\n"
+
+
+# ---------- manuscript ----------
+
+def test_missing_image_is_ms001():
+    with pytest.raises(OctavoError) as caught:
+        load_book(FIXTURES / "missing-image")
+    assert caught.value.code == "MS-001"
+
+
+def test_alt_text_and_caption_are_required(tmp_path):
+    folder = manuscript(tmp_path / "m", PARAGRAPH + "\n\n" + figure("images/a.jpg", alt="")
+                        + "\n" + figure("images/a.jpg", caption="") + "\n" + PARAGRAPH,
+                        {"a.jpg": (1600, 1000)})
+    findings = lint(folder)
+    assert {"MS-002", "MS-003"} <= codes(findings)
+    alt = next(f for f in findings if f.code == "MS-002")
+    assert alt.where == "text.md:4" and alt.severity == "error"
+
+
+def test_broken_link_and_undefined_note_are_ms004(tmp_path):
+    folder = manuscript(tmp_path / "m", "See [the end](#nowhere) of it.\n\n"
+                        "A claim that needs a source.[^missing]\n")
+    findings = [f for f in lint(folder) if f.code == "MS-004"]
+    assert len(findings) == 2
+    assert {f.where for f in findings} == {"text.md:1", "text.md:3"}
+
+
+def test_heading_jump_is_ms005(tmp_path):
+    folder = manuscript(tmp_path / "m", "## Part\n\nText.\n\n#### Too deep\n\nMore text.\n")
+    findings = [f for f in lint(folder) if f.code == "MS-005"]
+    assert len(findings) == 1 and findings[0].where == "text.md:5"
+
+
+def test_straight_quotes_left_are_ms006(tmp_path):
+    folder = manuscript(tmp_path / "m", "He said &quot;no&quot; twice.\n\nA range 1\\-\\-2 here.\n")
+    findings = [f for f in lint(folder) if f.code == "MS-006"]
+    assert findings and {f.where for f in findings} == {"text.md:1", "text.md:3"}
+
+
+def test_character_without_glyph_is_ms007_and_pdf002(tmp_path):
+    folder = manuscript(tmp_path / "m", "A private sign \ue000 and a star \u2605 here.\n")
+    findings = lint(folder)
+    assert [f.where for f in findings if f.code == "MS-007"] == ["text.md:1", "text.md:1"]
+    book = load_book(folder)
+    layout = render(book, PAGED_CSS)
+    write_screen_pdf(layout, book, tmp_path / "x.pdf")
+    context = CheckContext(book, layout, {"pdf": tmp_path / "x.pdf"})
+    pdf_codes = codes(f for check in PDF_CHECKS for f in check(context))
+    assert {"PDF-002", "PDF-003"} <= pdf_codes
+
+
+def test_real_manuscript_reports_every_placeholder(real_build):
+    placeholders = [f for f in real_build.findings if f.code == "MS-008"]
+    assert sorted(f.message.split(", ")[-1].split(":")[0] for f in placeholders) == \
+        sorted(fig.src for fig in real_build.book.figures)
+    others = [f for f in real_build.findings
+              if f.code != "MS-008" and f.severity in ("error", "warning")]
+    assert others == []
+
+
+# ---------- outputs of one small book, broken afterwards ----------
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A small book with figures, built once: screen, print, booklet."""
+    folder = manuscript(tmp_path_factory.mktemp("small") / "m",
+                        "\n\n".join([sentences(1, 4), figure("images/low.jpg", caption="Low."),
+                                     sentences(10, 5), sentences(20, 3), "## A section",
+                                     sentences(30, 6), figure("images/big.jpg", caption="Big."),
+                                     sentences(40, 3)]),
+                        {"low.jpg": (320, 200), "big.jpg": (2400, 1600)})
+    out = folder.parent / "out"
+    out.mkdir()
+    book = load_book(folder)
+    layout = render(book, PAGED_CSS)
+    outputs = {"pdf": out / "s.pdf", "print-pdf": out / "p.pdf", "booklet": out / "b.pdf"}
+    write_screen_pdf(layout, book, outputs["pdf"])
+    write_print_pdf(layout, book, outputs["print-pdf"])
+    impose_booklet(outputs["print-pdf"], outputs["booklet"])
+    return book, layout, outputs
+
+
+def run(checks, book, layout, outputs):
+    context = CheckContext(book, layout, outputs)
+    return [f for check in checks for f in check(context)]
+
+
+def test_small_book_is_clean(small):
+    book, layout, outputs = small
+    findings = run(PDF_CHECKS + [text_is_complete, booklet_is_imposed_right,
+                                 pages_are_full, figures_keep_their_captions], *small)
+    assert codes(findings) == {"IMG-001"}  # the deliberately small image, nothing else
+
+
+def test_low_resolution_image_is_named(small):
+    findings = [f for f in run(PDF_CHECKS, *small) if f.code == "IMG-001"]
+    assert len(findings) == 1
+    assert "figure 1 (images/low.jpg)" in findings[0].message and findings[0].where == "text.md:4"
+
+
+def tampered(path: Path, into: Path, change) -> Path:
+    target = into / f"broken-{path.name}"
+    with pikepdf.open(path) as pdf:
+        change(pdf)
+        pdf.save(target)
+    return target
+
+
+def test_broken_pdfs_are_found(small, tmp_path):
+    book, layout, outputs = small
+
+    def unembed(pdf):
+        for page in pdf.pages:
+            for _, font in page.obj.Resources.Font.items():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+                    if key in descriptor:
+                        del descriptor[key]
+
+    def untag(pdf):
+        del pdf.Root["/StructTreeRoot"]
+        del pdf.Root["/Lang"]
+
+    def no_outline(pdf):
+        del pdf.Root["/Outlines"]
+
+    def no_title(pdf):
+        del pdf.docinfo["/Title"]
+
+    def wrong_box(pdf):
+        pdf.pages[1].obj.MediaBox = [0, 0, 400, 600]
+
+    def dangling_link(pdf):
+        link = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[50, 50, 100, 70],
+            Dest=pikepdf.String("nowhere")))
+        pdf.pages[2].obj.Annots = pdf.make_indirect(pikepdf.Array([link]))
+
+    expected = {"PDF-001": unembed, "PDF-004": untag, "PDF-005": no_outline,
+                "PDF-007": no_title, "PDF-008": wrong_box, "PDF-006": dangling_link}
+    for code, change in expected.items():
+        broken = tampered(outputs["pdf"], tmp_path, change)
+        found = run(PDF_CHECKS, book, layout, {"pdf": broken})
+        assert code in codes(found), (code, found)
+
+
+def test_paragraph_deleted_from_pdf_is_txt001(small, tmp_path):
+    book, _, _ = small
+    shorter = copy.deepcopy(book)
+    victim = shorter.chapters[0].body.findall("p")[2]  # "On morning 20 …", line 11
+    victim.getparent().remove(victim)
+    layout = render(shorter, PAGED_CSS)
+    write_screen_pdf(layout, shorter, tmp_path / "short.pdf")
+    findings = run([text_is_complete], book, layout, {"pdf": tmp_path / "short.pdf"})
+    missing = [f for f in findings if f.code == "TXT-001"]
+    assert len(missing) == 3 and all(f.where == "text.md:11" for f in missing)
+    assert "On morning 20" in missing[0].message
+
+
+def test_booklet_in_wrong_order_is_prn002(small, tmp_path):
+    book, layout, outputs = small
+
+    def swap(pdf):
+        pdf.pages[1].obj.Contents, pdf.pages[2].obj.Contents = \
+            pdf.pages[2].obj.Contents, pdf.pages[1].obj.Contents
+
+    broken = tampered(outputs["booklet"], tmp_path, swap)
+    findings = run([booklet_is_imposed_right], book, layout,
+                   {"booklet": broken, "print-pdf": outputs["print-pdf"]})
+    assert "PRN-002" in codes(findings)
+
+    def drop_side(pdf):
+        del pdf.pages[-1]
+
+    short = tampered(outputs["booklet"], tmp_path, drop_side)
+    assert "PRN-001" in codes(run([booklet_is_imposed_right], book, layout,
+                                  {"booklet": short, "print-pdf": outputs["print-pdf"]}))
+    impose_booklet(outputs["print-pdf"], tmp_path / "end.pdf", back_cover=False)
+    with pikepdf.open(outputs["print-pdf"]) as pdf:
+        padded = len(pdf.pages) % 4 != 0
+    if padded:
+        assert "PRN-003" in codes(run([booklet_is_imposed_right], book, layout,
+                                      {"booklet": tmp_path / "end.pdf",
+                                       "print-pdf": outputs["print-pdf"]}))
+
+
+# ---------- layout, with styles changed to provoke each fault ----------
+
+def styles_with(tmp_path: Path, extra_css: str) -> Path:
+    styles = tmp_path / "styles"
+    shutil.copytree(STYLES, styles)
+    with (styles / "base.css").open("a", encoding="utf-8") as css:
+        css.write("\n" + extra_css + "\n")
+    return styles
+
+
+def test_widows_orphans_and_split_figures_are_found(tmp_path):
+    folder = manuscript(tmp_path / "m", "\n\n".join(
+        [PARAGRAPH * 9] + [PARAGRAPH * 2] * 6 + [figure("images/tall.jpg")] + [PARAGRAPH * 3]),
+        {"tall.jpg": (1000, 2000)})
+    book = load_book(folder)
+    styles = styles_with(tmp_path, "p, li { orphans: 1; widows: 1; } "
+                         "figure { break-inside: auto; page-break-inside: auto; } "
+                         "figure img { max-height: none; } figcaption { break-before: auto; }")
+    layout = render(book, PAGED_CSS, styles_dir=styles)
+    context = CheckContext(book, layout, {})
+    found = codes(no_widows_or_orphans(context) + figures_keep_their_captions(context))
+    assert "LAY-003" in found
+    assert "LAY-002" in found
+
+
+def test_hole_before_a_figure_that_cannot_move_is_lay001(tmp_path):
+    folder = manuscript(tmp_path / "m", "\n\n".join(
+        [PARAGRAPH * 22, figure("images/tall.jpg"), "## Next section", PARAGRAPH * 12]),
+        {"tall.jpg": (1200, 1800)})
+    book = load_book(folder)
+    layout = render(book, PAGED_CSS)
+    findings = pages_are_full(CheckContext(book, layout, {"pdf": Path("x.pdf")}))
+    assert [f.code for f in findings] == ["LAY-001"]
+
+
+def test_renderer_warnings_and_refusals_are_findings(tmp_path):
+    folder = manuscript(tmp_path / "m", PARAGRAPH)
+    styles = styles_with(tmp_path, "p { text-wobble: 3; } "
+                         "body { background: url(https://example.invalid/x.png); }")
+    book = load_book(folder)
+    layout = render(book, PAGED_CSS, styles_dir=styles)
+    found = run(PDF_CHECKS, book, layout, {})
+    assert {"PDF-009", "PDF-010"} <= codes(found)
+
+
+# ---------- EPUB text, tampered ----------
+
+def test_epub_paragraph_duplicated_or_moved(real_build, tmp_path):
+    epub = real_build.outputs["epub"]
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith("ch1.xhtml"):
+                root = etree.fromstring(data)
+                paragraphs = root.findall(".//{http://www.w3.org/1999/xhtml}p")
+                first, second = paragraphs[1], paragraphs[4]
+                first.addprevious(copy.deepcopy(paragraphs[6]))  # duplicated
+                second.getparent().remove(second)
+                paragraphs[0].addprevious(second)  # moved to the front
+                data = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+            target.writestr(item, data)
+    findings = run([text_is_complete], real_build.book, None, {"epub": broken})
+    assert {"TXT-002", "TXT-003"} <= codes(findings)
+    assert all(f.where.startswith("article.md:") for f in findings)

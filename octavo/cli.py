@@ -12,7 +12,20 @@ from pathlib import Path
 from .booklet import print_instructions
 from .errors import (EXIT_CHECKS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                      OctavoError)
+from .limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, run_build
 from .report import failed, summary
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+        return value
+    return parse
 
 
 def parse_args(argv: list[str] | None):
@@ -36,25 +49,33 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--marks", choices=("none", "fold", "crop"), default="none",
                         help="booklet marks (default: none)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
+    parser.add_argument("--time-limit", type=_positive(float), default=DEFAULT_TIME_LIMIT,
+                        metavar="SECONDS", help="stop a build that takes longer "
+                        f"(default: {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--memory-limit", type=_positive(int), default=DEFAULT_MEMORY_LIMIT,
+                        metavar="MB", help="stop a build that needs more memory "
+                        f"(default: {DEFAULT_MEMORY_LIMIT})")
     return parser.parse_args(argv)
 
 
 def _internal_error(error: BaseException) -> int:
-    log = Path(tempfile.gettempdir()) / "octavo-internal-error.log"
-    log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
-    print(f"octavo: internal error ({type(error).__name__}: {error}); this is a bug in "
-          f"Octavo, not in the manuscript. Details: {log}", file=sys.stderr)
+    handle, log = tempfile.mkstemp(prefix="octavo-internal-error-", suffix=".log")
+    with open(handle, "w", encoding="utf-8") as file:  # the child's traceback, if any
+        file.write(getattr(error, "details", "") or "".join(traceback.format_exception(error)))
+    shown = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+    print(f"octavo: internal error ({shown}); this is a bug in Octavo, not in the "
+          f"manuscript; log at {log}", file=sys.stderr)
     return EXIT_INTERNAL
 
 
 def _summary(result, seconds: float) -> str:
-    lines = [f"Built {result.book.metadata.slug}: {result.layout.page_count} pages, "
-             f"{len(result.book.figures)} figures, in {seconds:.1f} s"]
+    lines = [f"Built {result.slug}: {result.pages} pages, "
+             f"{result.figures} figures, in {seconds:.1f} s"]
     for kind, path in result.outputs.items():
         lines.append(f"  {kind:<8} {path}  ({path.stat().st_size / 1024:,.0f} KB)")
-    if result.book.placeholders:
-        lines.append(f"  note: {len(result.book.placeholders)} placeholder (FPO) images: "
-                     + ", ".join(f.src for f in result.book.placeholders))
+    if result.placeholders:
+        lines.append(f"  note: {len(result.placeholders)} placeholder (FPO) images: "
+                     + ", ".join(result.placeholders))
     return "\n".join(lines)
 
 
@@ -63,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
-    from .build import BuildOptions, build, check_only
+    from .build import BuildOptions
     options = BuildOptions(manuscript=args.manuscript, out=args.out,
                            validate=args.validate or args.release, release=args.release,
                            quiet=args.quiet,
@@ -71,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                            marks=None if args.marks == "none" else args.marks)
     started = time.perf_counter()
     try:
-        result = check_only(options) if args.check_only else build(options)
+        result = run_build(options, check_only=args.check_only,  # in a child process
+                           time_limit=args.time_limit, memory_limit=args.memory_limit)
     except OctavoError as error:
         print(f"octavo: {error.one_line()}", file=sys.stderr)
         return error.exit_code

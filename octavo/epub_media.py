@@ -29,7 +29,10 @@ FONT_STYLES = ("Regular", "Italic", "Bold", "BoldItalic")
 FONT_FILE = "CharisSIL-{}.ttf"
 # OpenType features kept besides fontTools' defaults (kerning, ligatures, marks...).
 FONT_FEATURES = ("smcp", "c2sc", "onum", "lnum", "pnum", "tnum", "case", "sups", "subs")
-ALWAYS_IN_FONTS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2191\u25ca"
+# Printable ASCII and common punctuation, so a reader's own labels (page numbers,
+# "Chapter 2") never fall back to another font mid-word.
+ALWAYS_IN_FONTS = ("".join(chr(c) for c in range(0x20, 0x7F))
+                   + "\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2191\u25ca")
 
 
 @dataclass(frozen=True)

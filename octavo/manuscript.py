@@ -7,9 +7,11 @@ Markdown parser and sanitised against an allowlist. Writers copy it, never chang
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import nh3
 from lxml import html as lxml_html
@@ -17,7 +19,7 @@ from lxml import html as lxml_html
 from .errors import OctavoError
 from .images import ImageInfo, inspect_image
 from .markdown_ext import make_markdown, smarten
-from .metadata import Metadata, load_metadata
+from .metadata import METADATA_FILE, Metadata, load_metadata
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
@@ -35,7 +37,19 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
     "figure": {"data-problem"},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto"}  # links; anything else loses its href
+# The sanitiser lets `file:` and `data:` image sources through so that the image
+# checks can refuse them with the manuscript line; links never keep them.
+IMAGE_SCHEMES = {"file", "data"}
+# Raw HTML removed together with its content, not only its tags.
+DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template",
+                        "svg", "math", "textarea", "select", "applet", "frameset", "noembed"}
+SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+MAX_SPAN = 1000  # the HTML limit for colspan; larger values are clamped
+# How deeply blocks may nest (lists in lists, quotes in quotes). Deeper trees
+# exhaust the Markdown parser's and WeasyPrint's recursion, and no book needs them.
+MAX_INDENT_LEVELS = 50  # in the Markdown source: 4 columns or one `>` a level
+MAX_DEPTH = 40  # elements inside a chapter's <section>
 FOOTNOTE_ID = re.compile(r"^fn(ref)?:(.+)$")
 # Block elements get a stable `data-o` key ("ch1.17") so a PDF page start can be
 # mapped back to the same place in the EPUB. Writers of HTML for readers drop it.
@@ -104,6 +118,17 @@ def _in_order(wanted: list[str], words: list[str]) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=32)
+def _line_words(markdown_text: str):
+    """Each line's words, and where each word occurs: the checks ask for thousands of lines."""
+    lines = [(number, _words(line)) for number, line in enumerate(markdown_text.splitlines(), 1)]
+    starts: dict[str, list[tuple[int, int]]] = {}
+    for number, words in lines:
+        for index, word in enumerate(words):
+            starts.setdefault(word, []).append((number, index))
+    return lines, starts
+
+
 def source_line(markdown_text: str, text: str) -> int | None:
     """Find the line of the Markdown source where a block's text begins.
 
@@ -113,11 +138,10 @@ def source_line(markdown_text: str, text: str) -> int | None:
     wanted = _words(text)[:6]
     if not wanted:
         return None
-    lines = [(number, _words(line)) for number, line in enumerate(markdown_text.splitlines(), 1)]
-    for number, words in lines:
-        for start in range(len(words) - len(wanted) + 1):
-            if words[start:start + len(wanted)] == wanted:
-                return number
+    lines, starts = _line_words(markdown_text)
+    for number, start in starts.get(wanted[0], ()):  # in line order, as a scan finds them
+        if lines[number - 1][1][start:start + len(wanted)] == wanted:
+            return number
     for number, words in lines:
         if _in_order(wanted, words):
             return number
@@ -128,6 +152,10 @@ def read_text(path: Path) -> str:
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise OctavoError("the file is UTF-16, not UTF-8", path, 1, hint="save it as UTF-8")
+    if b"\x00" in raw:  # UTF-16 without its byte-order mark, or not text at all
+        raise OctavoError("the file contains NUL bytes: it is UTF-16 or not a text file",
+                          path, raw[:raw.index(b"\x00")].count(b"\n") + 1,
+                          hint="save it as UTF-8 text")
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -136,11 +164,55 @@ def read_text(path: Path) -> str:
                           hint="save it as UTF-8") from None
 
 
-def markdown_to_tree(text: str) -> lxml_html.HtmlElement:
-    html = make_markdown().convert(text)
+def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's last word on each attribute it kept: links only to the allowed schemes."""
+    if attribute == "href":
+        found = SCHEME.match(re.sub(r"[\x00-\x20\x7f]+", "", value))
+        if found and found.group(1).lower() not in URL_SCHEMES:
+            return None  # javascript:, vbscript:, data:, file: ... in any spelling
+    elif attribute in ("colspan", "rowspan"):
+        return str(min(int(value), MAX_SPAN)) if value.strip().isdigit() else None
+    return value
+
+
+def _check_nesting(text: str, path: Path | None) -> None:
+    """Refuse absurd nesting before the Markdown parser recurses into it."""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.expandtabs(4).lstrip(" >")
+        prefix = line.expandtabs(4)[:len(line.expandtabs(4)) - len(stripped)]
+        levels = prefix.count(">") + prefix.count(" ") // 4
+        if levels > MAX_INDENT_LEVELS:
+            raise OctavoError(f"the text is nested {levels} levels deep (lists or quotes "
+                              f"inside each other); the limit is {MAX_INDENT_LEVELS}",
+                              path, number, hint="flatten the list or the quotation")
+
+
+def markdown_to_tree(text: str, path: Path | None = None) -> lxml_html.HtmlElement:
+    _check_nesting(text, path)
+    try:
+        html = make_markdown().convert(text)
+    except RecursionError:
+        raise OctavoError("the text is nested too deeply for the Markdown parser", path,
+                          hint="flatten the lists, quotations or raw HTML") from None
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                      url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True)
+                      url_schemes=URL_SCHEMES | IMAGE_SCHEMES, link_rel=None,
+                      strip_comments=True, clean_content_tags=DROPPED_WITH_CONTENT,
+                      attribute_filter=_safe_attribute)
     return lxml_html.fragment_fromstring(clean, create_parent="section")
+
+
+def _check_depth(body, chapter_source: Path, markdown: str) -> None:
+    deepest, depth = None, 0
+    for element in body.iter():
+        if len(element) == 0:  # only leaves can be the deepest
+            level = sum(1 for _ in element.iterancestors())
+            if level > depth:
+                deepest, depth = element, level
+    if depth > MAX_DEPTH:
+        raise OctavoError(f"the text is nested {depth} elements deep (lists, quotations or "
+                          f"raw HTML inside each other); the limit is {MAX_DEPTH}",
+                          chapter_source, source_line(markdown, deepest.text_content()),
+                          hint="flatten the lists, quotations or raw HTML")
 
 
 def _namespace_ids(body, chapter_id: str) -> None:
@@ -155,27 +227,55 @@ def _namespace_ids(body, chapter_id: str) -> None:
 
 
 def resolve_inside(folder: Path, src: str, where: Path, line: int | None) -> Path:
-    """A manuscript path, refused if it leaves the manuscript folder."""
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith(("/", "\\")):
-        raise OctavoError(f"image {src!r} is not a file inside the manuscript", where, line,
+    """A manuscript path, refused if it leaves the manuscript folder.
+
+    The path is resolved first, so a symlink that points out of the folder is refused too.
+    """
+    shown = src if len(src) <= 80 else src[:77] + "..."
+    if SCHEME.match(src) or src.startswith(("/", "\\")) or "\x00" in src:
+        raise OctavoError(f"image {shown!r} is not a file inside the manuscript", where, line,
                           hint="put the image in images/ and use a relative path")
     path = (folder / src).resolve()
     if not path.is_relative_to(folder.resolve()):
-        raise OctavoError(f"image {src!r} is outside the manuscript folder", where, line,
+        raise OctavoError(f"image {shown!r} is outside the manuscript folder", where, line,
                           hint="copy it into images/")
     return path
 
 
+def _metadata_line(source: Path | None, key: str) -> int | None:
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (AttributeError, OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+def _inside(folder: Path, name: str) -> bool:
+    """Whether the relative path `name` stays in `folder` once symlinks are resolved."""
+    if SCHEME.match(name) or name.startswith(("/", "\\")) or "\x00" in name:
+        return False
+    return (folder / name).resolve().is_relative_to(folder.resolve())
+
+
 def _load_chapter(book: Book, index: int, name: str) -> Chapter:
     source = book.folder / name
+    if not _inside(book.folder, name):
+        raise OctavoError(f"chapter file {name!r} is outside the manuscript folder",
+                          book.metadata.source, _metadata_line(book.metadata.source, "chapters"),
+                          hint="list Markdown files inside the manuscript folder in `chapters`")
     if not source.is_file():
         raise OctavoError(f"chapter file {name!r} does not exist", book.metadata.source,
+                          _metadata_line(book.metadata.source, "chapters"),
                           hint="fix `chapters` in metadata.toml")
     text = read_text(source)
     if not text.strip():
         raise OctavoError("the chapter is empty", source, 1, hint="write some text or remove it")
     chapter_id = f"ch{index + 1}"
-    body = markdown_to_tree(text)
+    body = markdown_to_tree(text, source)
+    _check_depth(body, source, text)
     body.set("class", "chapter")
     body.set("id", chapter_id)
     _namespace_ids(body, chapter_id)
@@ -186,7 +286,79 @@ def _load_chapter(book: Book, index: int, name: str) -> Chapter:
     return Chapter(chapter_id, source, text, body, title)
 
 
-def _collect_figures(book: Book, chapter: Chapter) -> None:
+# Ids Octavo gives elements around and between the chapters (PDF and EPUB).
+FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading"}
+GENERATED_ID = re.compile(r"^(ch\d+(-\d+)?|page-\d+)$")
+
+
+def _unique_ids(book: Book) -> set[str]:
+    """Each id once in the whole book (the PDF is one document); returns the ids taken.
+
+    Chapter and footnote ids keep theirs; a later duplicate, or an author's id that
+    copies one Octavo generates (`cover`, `ch2`, `page-7`), gets a `_2` suffix, and
+    the links of its chapter follow it.
+    """
+    taken, kept = set(FRONT_MATTER_IDS), set()
+    for chapter in book.chapters:
+        for element in chapter.body.iter():
+            value = element.get("id")
+            if value and (element is chapter.body or value.startswith(f"{chapter.id}-fn")) \
+                    and value not in taken:
+                taken.add(value)
+                kept.add(element)
+    for chapter in book.chapters:
+        renamed: dict[str, str] = {}
+        for element in chapter.body.iter():
+            value = element.get("id")
+            if not value or element in kept:
+                continue
+            if value not in taken and not GENERATED_ID.match(value):
+                taken.add(value)
+                continue
+            number = 2
+            while f"{value}_{number}" in taken:
+                number += 1
+            element.set("id", f"{value}_{number}")
+            taken.add(f"{value}_{number}")
+            renamed.setdefault(value, f"{value}_{number}")
+        own = {element.get("id") for element in chapter.body.iter() if element.get("id")}
+        for link in chapter.body.iter("a"):
+            target = link.get("href", "")[1:]
+            if link.get("href", "").startswith("#") and target in renamed and target not in own:
+                link.set("href", f"#{renamed[target]}")
+    return taken
+
+
+def _image(book: Book, chapter: Chapter, img) -> tuple[str, Path, int | None, ImageInfo]:
+    """Check one <img> of a chapter (a figure's or raw HTML's): (src, path, line, info)."""
+    src = img.get("src", "")
+    line = source_line(chapter.markdown, src or img.get("alt", ""))
+    if not src.strip():
+        raise OctavoError("an image has no usable file name", chapter.source, line,
+                          hint="write `![alt text](images/file.jpg)`")
+    path = resolve_inside(book.folder, src, chapter.source, line)
+    if not path.is_file():
+        raise OctavoError(f"image file {src!r} does not exist", chapter.source, line,
+                          hint="check the file name, or add the image to images/",
+                          code="MS-001")
+    return src, path, line, inspect_image(path, str(chapter.source), line)
+
+
+def _check_links(book: Book, chapter: Chapter) -> None:
+    """A link to a file must stay in the manuscript folder (the EPUB holds no other)."""
+    for link in chapter.body.iter("a"):
+        href = link.get("href")
+        if not href or href.startswith("#") or SCHEME.match(href):
+            continue
+        if not _inside(book.folder, unquote(href.split("#")[0].split("?")[0])):
+            raise OctavoError(f"the link {href[:80]!r} leads outside the manuscript folder",
+                              chapter.source,
+                              source_line(chapter.markdown, href) or
+                              chapter.line_of(link.text_content()),
+                              hint="link to a chapter of this book, or to a #heading-id")
+
+
+def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
     for element in chapter.body.iter("figure"):
         number = len(book.figures) + 1
         img = element.find("img")
@@ -196,19 +368,37 @@ def _collect_figures(book: Book, chapter: Chapter) -> None:
         line = source_line(chapter.markdown, src) if src else None
         if element.get("data-problem"):
             raise OctavoError(element.get("data-problem"), chapter.source, line)
-        path = resolve_inside(book.folder, src, chapter.source, line)
-        if not path.is_file():
-            raise OctavoError(f"image file {src!r} does not exist", chapter.source, line,
-                              hint="check the file name, or add the image to images/",
-                              code="MS-001")
-        info = inspect_image(path, str(chapter.source), line)
-        element.set("id", element.get("id") or f"fig-{number}")
+        src, path, line, info = _image(book, chapter, img)
+        if not element.get("id"):
+            figure_id, suffix = f"fig-{number}", 1
+            while figure_id in taken:
+                suffix += 1
+                figure_id = f"fig-{number}_{suffix}"
+            element.set("id", figure_id)
+            taken.add(figure_id)
         img.set("alt", smarten(img.get("alt", "")))
         book.figures.append(Figure(
             number, element.get("id"), src, path, img.get("alt", ""),
             caption_node.text_content().strip() if caption_node is not None else "",
             credit_node.text_content().strip() if credit_node is not None else "",
             chapter, line, info))
+    for img in chapter.body.iter("img"):  # images in raw HTML, outside figures
+        if not any(parent.tag == "figure" for parent in img.iterancestors()):
+            _image(book, chapter, img)
+
+
+def _check_cover(book: Book) -> None:
+    meta = book.metadata
+    if not meta.cover:
+        return
+    line = _metadata_line(meta.source, "cover")
+    path = resolve_inside(book.folder, meta.cover, meta.source, line)
+    if not path.is_file():
+        raise OctavoError(f"the cover image {meta.cover!r} does not exist", meta.source, line,
+                          hint="fix `cover` in metadata.toml, or remove it to generate one")
+    if inspect_image(path, str(meta.source), line).format == "SVG":
+        raise OctavoError(f"the cover image {meta.cover!r} must be a JPEG, PNG, GIF or WebP "
+                          "image", meta.source, line, hint="export the cover as a JPEG")
 
 
 def load_book(folder: Path) -> Book:
@@ -217,10 +407,16 @@ def load_book(folder: Path) -> Book:
     if not folder.is_dir():
         raise OctavoError("the manuscript folder does not exist", folder,
                           hint="pass --manuscript DIR")
+    if (folder / METADATA_FILE).exists() and not _inside(folder, METADATA_FILE):
+        raise OctavoError(f"{METADATA_FILE} links to a file outside the manuscript folder",
+                          folder / METADATA_FILE, hint="put the metadata file itself there")
     metadata = load_metadata(folder)
     book = Book(folder, metadata, [])
     for index, name in enumerate(book.metadata.chapters):
         book.chapters.append(_load_chapter(book, index, name))
+    _check_cover(book)
+    taken = _unique_ids(book)
     for chapter in book.chapters:
-        _collect_figures(book, chapter)
+        _collect_figures(book, chapter, taken)
+        _check_links(book, chapter)
     return book

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pydyf
 import weasyprint
+from lxml import etree
 from lxml import html as lxml_html
 
 from .errors import OctavoError
@@ -70,6 +71,16 @@ def captured_weasyprint_warnings():
 
 MAX_RENDERS = 10  # layouts tried while placing figures
 MAX_DECISIONS = 40  # placement decisions, including those that change nothing
+RENDER_BUDGET_PAGES = 400  # pages laid out in all while placing figures (see max_renders)
+
+
+def max_renders(pages: int) -> int:
+    """Layouts allowed for a book whose first layout has `pages` pages.
+
+    A pure function of the book (never of the clock), so that builds stay reproducible:
+    a short book gets up to MAX_RENDERS tries, a 200-page one two, a long one one layout.
+    """
+    return max(1, min(MAX_RENDERS, RENDER_BUDGET_PAGES // max(pages, 1)))
 
 
 def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) -> Layout:
@@ -85,7 +96,7 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     with captured_weasyprint_warnings() as messages:
         css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
                               color_profiles=color_profiles) for name in stylesheets]
-    placement, best, seen, renders = Placement(), None, set(), 0
+    placement, best, seen, renders, limit = Placement(), None, set(), 0, MAX_RENDERS
     for _ in range(MAX_DECISIONS):
         html = lxml_html.tostring(paged_document(book, placement), encoding="unicode",
                                   doctype="<!DOCTYPE html>")
@@ -100,9 +111,10 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
                             fetcher.refused + style_fetcher.refused)
             layout.fills = page_fill(document)
             layout.placement = placement.copy()
+            limit = min(limit, max_renders(layout.page_count))
             if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
                 best = layout
-        if renders >= MAX_RENDERS or not placement.improve(layout.fills):
+        if renders >= limit or not placement.improve(layout.fills):
             break
     best.renders = renders
     return best
@@ -117,12 +129,30 @@ def pdf_identifier(book: Book, kind: str) -> bytes:
     return hashlib.md5(f"{book.metadata.identifier}:{kind}".encode()).hexdigest().encode()
 
 
+XMP_DOCUMENT_ID = "{http://ns.adobe.com/xap/1.0/mm/}DocumentID"
+
+
 def _fix_dates(layout: Layout, book: Book) -> None:
-    """Creation and modification dates from the build's fixed time (reproducible)."""
+    """Dates from the build's fixed time, and a stable XMP DocumentID (reproducible).
+
+    WeasyPrint writes a random xmpMM:DocumentID for PDF/X-4; we derive it from the
+    book's identifier instead, by editing the XMP tree it generates.
+    """
     stamp = book.metadata.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    layout.document.metadata.created = iso
-    layout.document.metadata.modified = iso
+    metadata = layout.document.metadata
+    metadata.created = iso
+    metadata.modified = iso
+    generate = type(metadata).generate_rdf_metadata
+    stable_id = "xmp.did:" + pdf_identifier(book, "xmp").decode()
+
+    def generate_stable(*args, **kwargs):
+        rdf = etree.fromstring(generate(metadata, *args, **kwargs))
+        for element in rdf.iter(XMP_DOCUMENT_ID):
+            element.text = stable_id
+        return etree.tostring(rdf)
+
+    metadata.generate_rdf_metadata = generate_stable
 
 
 def _trim_to_page(document, pdf) -> None:

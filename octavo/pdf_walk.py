@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pikepdf
 
 MAX_DEPTH = 12
+WALKED_OPERATORS = "q Q cm Tf Tj TJ ' \" Do"  # pikepdf skips the rest in C++
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0)
     stack, font = [], None
     xobjects = resources.get("/XObject", {}) if resources is not None else {}
     fonts = resources.get("/Font", {}) if resources is not None else {}
-    for operands, operator in pikepdf.parse_content_stream(stream_owner):
+    for operands, operator in pikepdf.parse_content_stream(stream_owner, WALKED_OPERATORS):
         op = str(operator)
         if op == "q":
             stack.append(ctm)
@@ -94,9 +95,9 @@ def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0)
         elif op in ("Tj", "'", '"') and font is not None:
             runs.append(TextRun(page, font, bytes(operands[-1])))
         elif op == "TJ" and font is not None:
-            for item in operands[0]:
-                if isinstance(item, pikepdf.String):
-                    runs.append(TextRun(page, font, bytes(item)))
+            # One run per TJ, not per string: a justified line has dozens (codes stay aligned).
+            runs.append(TextRun(page, font, b"".join(
+                bytes(item) for item in operands[0] if isinstance(item, pikepdf.String))))
         elif op == "Do":
             name = str(operands[0])
             xobject = xobjects.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -10,6 +11,10 @@ from .errors import OctavoError
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# Elements that run code or pull in other documents, in any namespace.
+ACTIVE_ELEMENTS = {"script", "foreignObject", "iframe", "object", "embed", "handler",
+                   "listener", "include"}
+CSS_URL = re.compile(r"url\(\s*([^)]*?)\s*\)", re.IGNORECASE)
 
 
 def check_svg(path: Path, where: str, line: int | None) -> None:
@@ -27,13 +32,41 @@ def check_svg(path: Path, where: str, line: int | None) -> None:
     root = tree.getroot()
     if root.tag != f"{{{SVG_NS}}}svg":
         raise OctavoError(f"{path.name} is not an SVG image", where, line)
+    for node in (*root.itersiblings(preceding=True), *root.itersiblings()):
+        if isinstance(node, etree._ProcessingInstruction):  # <?xml-stylesheet href=...?>
+            raise OctavoError(f"SVG {path.name} has a processing instruction "
+                              f"<?{node.target} ...?>", where, line, hint="remove it")
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        if element.tag in (f"{{{SVG_NS}}}script", f"{{{SVG_NS}}}foreignObject"):
-            raise OctavoError(f"SVG {path.name} contains <{etree.QName(element).localname}>",
+        local = etree.QName(element).localname
+        if local in ACTIVE_ELEMENTS:
+            raise OctavoError(f"SVG {path.name} contains <{local}>",
                               where, line, hint="remove scripts and foreign objects")
-        href = element.get(XLINK_HREF) or element.get("href") or ""
-        if href and not href.startswith(("#", "data:image/")):
-            raise OctavoError(f"SVG {path.name} refers to an outside resource {href!r}",
-                              where, line, hint="embed the resource or remove the reference")
+        if local in ("set", "animate") and element.get("attributeName", "").endswith("href"):
+            raise OctavoError(f"SVG {path.name} animates a link", where, line,
+                              hint="remove the <set> or <animate> element")
+        for name, value in element.attrib.items():
+            attribute = etree.QName(name).localname
+            if attribute.lower().startswith("on"):
+                raise OctavoError(f"SVG {path.name} has an event attribute {attribute}=",
+                                  where, line, hint="remove scripts and event handlers")
+            if attribute == "href":
+                _check_reference(path, value, where, line)
+            for target in CSS_URL.findall(value):
+                _check_reference(path, target, where, line)
+        if local == "style" and element.text:
+            if "@import" in element.text:
+                raise OctavoError(f"SVG {path.name} imports a stylesheet", where, line,
+                                  hint="put the styles in the SVG itself")
+            for target in CSS_URL.findall(element.text):
+                _check_reference(path, target, where, line)
+
+
+def _check_reference(path: Path, href: str, where: str, line: int | None) -> None:
+    """Only fragments (`#id`) and embedded images (`data:image/...`) may be referred to."""
+    href = href.strip().strip("'\"").strip()
+    if href and not href.startswith(("#", "data:image/")):
+        shown = href if len(href) <= 80 else href[:77] + "..."
+        raise OctavoError(f"SVG {path.name} refers to an outside resource {shown!r}",
+                          where, line, hint="embed the resource or remove the reference")

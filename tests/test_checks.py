@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -320,3 +321,25 @@ def test_epub_paragraph_duplicated_or_moved(real_build, tmp_path):
     findings = run([text_is_complete], real_build.book, None, {"epub": broken})
     assert {"TXT-002", "TXT-003"} <= codes(findings)
     assert all(f.where.startswith("article.md:") for f in findings)
+
+
+def test_validators_map_every_message_to_a_finding(real_build, tmp_path):
+    """A broken EPUB: an image without alt (Ace) and a missing manifest file (epubcheck)."""
+    from octavo.checks.registry import start_validators
+    from octavo.validators import ace_command
+    if ace_command() is None and not os.environ.get("CI"):
+        pytest.skip("Ace is not installed here (make installs it)")
+    epub = real_build.outputs["epub"]
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith("ch1.xhtml"):
+                data = data.replace(b'alt="', b'data-alt="', 1)
+            if item.filename.endswith("images/09-ankara-embassy-building.jpg"):
+                continue
+            target.writestr(item, data)
+    findings = start_validators(CheckContext(real_build.book, None, {"epub": broken})).result()
+    assert "EPUB-001" in codes(findings)  # epubcheck: the missing file (RSC-001)
+    assert "EPUB-002" in codes(findings)  # Ace: the image without alt text
+    assert any("RSC-001" in f.message for f in findings)

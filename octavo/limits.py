@@ -1,0 +1,285 @@
+"""Running a build in a child process, inside a time budget and a memory budget.
+
+The child is forked, so it inherits the parent's imports (no second start-up). It runs
+in its own process group, so that the validators it starts die with it; it gets a
+memory limit (`setrlimit`); and it is told when its parent dies, so that it never
+runs on alone. It sends back a small summary of the build (`BuildSummary`), never
+WeasyPrint objects.
+
+The parent waits for at most the time budget. On an overrun, a crash or Ctrl-C it
+kills the child's process group and removes the temporary `.*.part` files the child
+left in the output folder; the outputs themselves are only ever replaced by renaming
+finished files (outputs.py), so the previous ones stay byte-identical.
+
+The memory budget is RLIMIT_DATA, not RLIMIT_AS: both bound what Python, lxml, Pillow
+and WeasyPrint can allocate (RLIMIT_DATA counts heap and private writable mappings,
+Linux ≥ 4.7), but RLIMIT_AS also counts address space that is only reserved, and
+Chromium (run by Ace with --validate) reserves tens of GB: under a 4 GB RLIMIT_AS it
+dies at start-up with SIGTRAP.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import select
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .errors import LimitError, OctavoError
+
+DEFAULT_TIME_LIMIT = 600.0  # seconds, wall clock, for the whole build and its checks
+DEFAULT_MEMORY_LIMIT = 4096  # MB
+MEMORY_RLIMIT = resource.RLIMIT_DATA
+PARTIAL_FILES = ".*.part"  # outputs.py and report.py write these, then rename them
+PR_SET_PDEATHSIG = 1  # prctl(2): a signal for the child when its parent dies
+CHILD_FAILED = 70  # the child's exit status when it could not even report
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What the command line shows after a build: picklable, small."""
+    slug: str
+    pages: int | None  # None for --check-only
+    figures: int
+    placeholders: tuple[str, ...]
+    outputs: dict[str, Path] = field(default_factory=dict)  # kind -> final path
+    booklet: object | None = None  # booklet.BookletInfo
+    findings: list = field(default_factory=list)  # checks.Finding
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def summarise(result) -> BuildSummary:
+    """The summary of a `build.BuildResult`."""
+    return BuildSummary(
+        slug=result.book.metadata.slug,
+        pages=result.layout.page_count if result.layout is not None else None,
+        figures=len(result.book.figures),
+        placeholders=tuple(figure.src for figure in result.book.placeholders),
+        outputs=dict(result.outputs), booklet=result.booklet,
+        findings=list(result.findings), timings=dict(result.timings))
+
+
+class BuildCrashed(Exception):
+    """A bug in Octavo (not in the manuscript) inside the child; `details` is its traceback."""
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
+
+
+class _Stopped(BaseException):
+    """Raised in the child by SIGTERM (its parent died): unwind, discarding the outputs."""
+
+
+def run_build(options, check_only: bool = False, time_limit: float = DEFAULT_TIME_LIMIT,
+              memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> BuildSummary:
+    """`build(options)` (or `check_only`) in a child process, within the budgets."""
+    from .build import build, check_only as check
+
+    stage = check if check_only else build
+    return run_limited(lambda: summarise(stage(options)), options.out, time_limit,
+                       memory_limit)
+
+
+def run_limited(work: Callable[[], object], out: Path, time_limit: float = DEFAULT_TIME_LIMIT,
+                memory_limit: int | None = DEFAULT_MEMORY_LIMIT):
+    """`work()` in a forked child; its (picklable) return value, or its error, re-raised.
+
+    Raises LimitError when the child goes over `time_limit` seconds or `memory_limit` MB,
+    BuildCrashed when it fails with a bug, KeyboardInterrupt when interrupted.
+    """
+    out = Path(out)
+    before = _partial_files(out)
+    reader, writer = os.pipe()
+    parent = os.getpid()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(reader)
+        _child(work, writer, parent, memory_limit)
+    os.close(writer)
+    try:
+        os.setpgid(pid, pid)  # the child does it too; whichever comes first
+    except OSError:
+        pass
+    try:
+        data, status = _wait(pid, reader, time.monotonic() + time_limit)
+    except _Overrun:
+        _kill(pid)
+        _clean(out, before)
+        raise LimitError(f"the build took longer than its time budget of {time_limit:g} s "
+                         "and was stopped", hint="raise it with --time-limit SECONDS; the "
+                         "previous outputs are unchanged") from None
+    except BaseException:  # Ctrl-C
+        _kill(pid)
+        _clean(out, before)
+        raise
+    finally:
+        os.close(reader)
+    try:
+        return _outcome(data, status, memory_limit)
+    except BaseException:
+        _clean(out, before)
+        raise
+
+
+class _Overrun(Exception):
+    pass
+
+
+def _wait(pid: int, reader: int, deadline: float) -> tuple[bytes, int]:
+    """Read the child's report until it closes the pipe; then its exit status."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Overrun()
+        ready, _, _ = select.select([reader], [], [], remaining)
+        if ready:
+            chunk = os.read(reader, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    while True:  # the report is in: the child is exiting
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return b"".join(chunks), status
+        if time.monotonic() > deadline:
+            raise _Overrun()
+        time.sleep(0.01)
+
+
+def _outcome(data: bytes, status: int, memory_limit: int | None):
+    message = pickle.loads(data) if data else None
+    kind = message[0] if message else None
+    if kind == "ok":
+        return message[1]
+    if kind == "error":
+        _, pickled, line, exit_code = message
+        try:
+            error = pickle.loads(pickled)
+        except Exception:  # noqa: BLE001 - an error type that does not unpickle
+            error = OctavoError(line, exit_code=exit_code)
+        raise error
+    if kind == "memory" or (kind is None and os.WIFSIGNALED(status)
+                            and os.WTERMSIG(status) == signal.SIGKILL):
+        # A MemoryError, or the kernel's out-of-memory killer (nobody else sends SIGKILL).
+        budget = f"its memory budget of {memory_limit} MB" if memory_limit \
+            else "the memory available"
+        raise LimitError(f"the build went over {budget} and was stopped",
+                         hint="raise it with --memory-limit MB; the previous outputs "
+                              "are unchanged")
+    if kind == "interrupted":
+        raise KeyboardInterrupt
+    if kind == "crash":
+        _, name, text, details = message
+        raise BuildCrashed(f"{name}: {text}", details)
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        raise BuildCrashed(f"the build process died from {name}",
+                           f"the child process was killed by {name} before it could report")
+    raise BuildCrashed(f"the build process ended without a result "
+                       f"(exit status {os.waitstatus_to_exitcode(status)})")
+
+
+def _kill(pid: int) -> None:
+    """Kill the child and everything it started (its process group), and reap it."""
+    for kill, target in ((os.killpg, pid), (os.kill, pid)):
+        try:
+            kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _partial_files(out: Path) -> set[Path]:
+    return set(out.glob(PARTIAL_FILES)) if out.is_dir() else set()
+
+
+def _clean(out: Path, before: set[Path]) -> None:
+    """Remove the temporary files the child made and could not remove itself."""
+    for path in _partial_files(out) - before:
+        path.unlink(missing_ok=True)
+
+
+# ---------- the child ----------
+
+def _child(work: Callable[[], object], writer: int, parent: int,
+           memory_limit: int | None) -> None:
+    status = 0
+    try:
+        os.setpgid(0, 0)
+        signal.signal(signal.SIGTERM, _stop)
+        _die_with(parent)
+        null = os.open(os.devnull, os.O_RDONLY)  # a background group must not read the tty
+        os.dup2(null, 0)
+        if memory_limit:
+            _limit_memory(memory_limit * 1024 * 1024)
+        message = _run(work)
+        data = memoryview(pickle.dumps(message))
+        while data:
+            data = data[os.write(writer, data):]
+    except _Stopped:
+        status = 128 + signal.SIGTERM
+    except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+        status = CHILD_FAILED
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        os._exit(status)
+
+
+def _run(work: Callable[[], object]) -> tuple:
+    try:
+        return ("ok", work())
+    except OctavoError as error:
+        try:
+            pickled = pickle.dumps(error)
+        except Exception:  # noqa: BLE001 - sent as its one line instead
+            pickled = b""
+        return ("error", pickled, error.one_line(), error.exit_code)
+    except MemoryError:
+        return ("memory",)
+    except KeyboardInterrupt:
+        return ("interrupted",)
+    except _Stopped:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a bug: the parent logs it
+        return ("crash", type(error).__name__, str(error), traceback.format_exc())
+
+
+def _stop(signum, frame):
+    raise _Stopped()
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to send us SIGTERM when the parent dies (e.g. SIGKILLed)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl: stop now
+        raise _Stopped()
+
+
+def _limit_memory(limit: int) -> None:
+    soft, hard = resource.getrlimit(MEMORY_RLIMIT)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(MEMORY_RLIMIT, (limit, hard))

@@ -37,24 +37,44 @@ def walk_boxes(box):
     yield from _walk(box, [])
 
 
+def _figure_keys(box, inside=False, found=None) -> set[str]:
+    """Keys of the blocks inside figures (the caption): they are not the text flow."""
+    found = set() if found is None else found
+    element = getattr(box, "element", None)
+    inside = inside or (element is not None and element.tag == "figure")
+    if inside and element is not None and element.get(BLOCK_KEY):
+        found.add(element.get(BLOCK_KEY))
+    for child in getattr(box, "children", ()):
+        _figure_keys(child, inside, found)
+    return found
+
+
 def page_starts(document) -> list[PageStart]:
-    """For each page, the block and the offset (in non-space characters) where it starts."""
+    """For each page, the block and the offset (in non-space characters) where it starts.
+
+    A page is marked where its running text starts: a figure at the head of a page
+    may have been moved there by the placement pass, away from its place in the text.
+    A page holding nothing but figures is marked at its first figure.
+    """
     consumed: dict[str, int] = {}
     starts = []
     for number, page in enumerate(document.pages, 1):
-        first = None
+        first = first_figure = None
+        in_figures = _figure_keys(page._page_box)
         for box, key in _walk(page._page_box, []):
             if key is None or not isinstance(box, boxes.TextBox):
                 continue
-            if first is None:
+            if key in in_figures:
+                first_figure = first_figure or PageStart(number, key, consumed.get(key, 0))
+            elif first is None:
                 first = PageStart(number, key, consumed.get(key, 0))
             text = box.text
             hyphen = box.style["hyphenate_character"]
             if hyphen and hyphen != "-" and text.endswith(hyphen):
                 text = text[:-len(hyphen)]  # added by WeasyPrint at a line break
             consumed[key] = consumed.get(key, 0) + sum(1 for c in text if not c.isspace())
-        if first is not None:
-            starts.append(first)
+        if first or first_figure:
+            starts.append(first or first_figure)
     return starts
 
 

@@ -9,24 +9,13 @@ from pathlib import Path
 from .booklet import BookletInfo, impose_booklet
 from .checks import ERROR, CheckContext, Finding
 from .checks.registry import fast_checks, start_validators
-from .epub import write_epub
+from .epub import EpubInfo, write_epub
 from .manuscript import Book, load_book
+from .options import BuildOptions  # noqa: F401 - defined there, light to import
 from .outputs import Outputs
 from .proof import write_proof_sheet
 from .pdf import PAGED_CSS, Layout, page_starts, render, write_print_pdf, write_screen_pdf
 from .report import write_report
-
-
-@dataclass
-class BuildOptions:
-    manuscript: Path = Path("manuscript")
-    out: Path = Path("dist")
-    validate: bool = False  # also run the external validators (epubcheck, Ace)
-    release: bool = False  # warnings fail the build too
-    quiet: bool = False
-    sheet: str = "a4"  # booklet paper: a4 or letter
-    creep_mm: float = 0.0
-    marks: str | None = None  # booklet marks: fold, crop or none
 
 
 @dataclass
@@ -35,6 +24,7 @@ class BuildResult:
     layout: Layout
     outputs: dict[str, Path] = field(default_factory=dict)  # kind -> final path
     booklet: BookletInfo | None = None
+    epub: EpubInfo | None = None
     findings: list[Finding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -68,7 +58,7 @@ def build(options: BuildOptions) -> BuildResult:
                                         creep_mm=options.creep_mm, marks=options.marks)
         clock.lap("booklet")
         epub = outputs.path(f"{slug}.epub")
-        write_epub(book, epub, page_starts(layout))                # page list = PDF pages
+        result.epub = write_epub(book, epub, page_starts(layout))  # page list = PDF pages
         clock.lap("epub")
         proof = outputs.path(f"{slug}-proof.png")
         write_proof_sheet(screen, proof)                           # every page at a glance
@@ -76,7 +66,7 @@ def build(options: BuildOptions) -> BuildResult:
         names = {"pdf": screen, "print-pdf": printed, "booklet": booklet, "epub": epub,
                  "proof": proof}
         result.outputs = {kind: outputs.final(path) for kind, path in names.items()}
-    context = CheckContext(book, layout, result.outputs, result.booklet)
+    context = CheckContext(book, layout, result.outputs, result.booklet, result.epub)
     validators = start_validators(context) if options.validate else None  # epubcheck, Ace
     result.findings = fast_checks(context)                         # meanwhile, in-process
     if validators:

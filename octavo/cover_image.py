@@ -99,7 +99,7 @@ def generate_cover(book: Book) -> bytes:
         y += size * 1.2
         draw.text((LEFT, y - size * 0.28), line, font=font, fill=WHITE, anchor="ls")
     if parts.get("subtitle"):
-        sub = _font("Italic", size * 0.55)
+        sub = _font("Regular", size * 0.55)  # as .cover-subtitle in base.css
         y += 6 * PX_PER_MM
         for line in _wrap(parts["subtitle"], sub, WIDTH - LEFT - RIGHT):
             y += size * 0.55 * 1.3

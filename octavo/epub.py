@@ -21,7 +21,7 @@ from lxml import etree
 from . import epub_content as content
 from .cover_image import HEIGHT, WIDTH, cover_alt, generate_cover
 from .epub_media import Resource, book_images, jpeg_copy, stylesheet, subset_fonts
-from .epub_package import PackageParts, Document, package_entries, write_zip
+from .epub_package import Document, PackageParts, package_entries, write_zip
 from .epub_pages import PageMark, place_page_markers
 from .epub_xhtml import XML_NS, TocEntry, nav_document, xhtml_document
 from .errors import EXIT_INTERNAL, OctavoError

@@ -11,9 +11,10 @@ document into namespaced XHTML bytes. The steps, in the order `epub.py` runs the
 2. footnotes become `epub:type="noteref"` links and `<aside epub:type="footnote">`
    notes at the end of the document that cites them (pop-up notes on Apple Books and
    Kobo), each with a back link.
-3. (`epub_pages.py` places the page-break markers, using the `data-o` keys.)
-4. `finish`: the end mark, image sources, internal links rewritten to the file
-   that holds their target, `data-o` dropped, `lang` mirrored to `xml:lang`.
+3. `mark_opening_paragraph`, `set_image_sources` (the reader copies).
+4. (`epub_pages.py` places the page-break markers, using the `data-o` keys.)
+5. `add_end_mark`; `rewrite_links` points each internal link at the file that now
+   holds its target; `finish` drops `data-o` and mirrors `lang` to `xml:lang`.
 """
 
 from __future__ import annotations
@@ -281,7 +282,8 @@ def _relative(doc: ContentDocument, name: str, fragment: str) -> str:
 
 def _bad_link(doc: ContentDocument, href: str, why: str, hint: str) -> OctavoError:
     chapter = doc.chapter
-    line = chapter.line_of(href.split("#")[-1].replace("-", " ")) if chapter else None
+    lines = chapter.markdown.splitlines() if chapter else []
+    line = next((number for number, text in enumerate(lines, 1) if f"({href}" in text), None)
     return OctavoError(f"the link {href!r} cannot be followed: {why}",
                        chapter.source if chapter else None, line, hint=hint)
 

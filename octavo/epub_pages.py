@@ -162,9 +162,13 @@ def place_page_markers(documents: list[ContentDocument],
                 blocks[element.get(BLOCK_KEY)] = (doc, element)
     by_kind = {doc.kind: doc for doc in documents}
     chapters = [doc for doc in documents if doc.kind == "chapter"]
+    taken = {element_id for doc in documents for element_id in doc.ids()}
     marks, problems = [], []
     for start in sorted(starts, key=lambda s: s.page):
         span = page_marker(start.page)
+        while span.get("id") in taken:  # a heading may be called "Page 3" (id page-3)
+            span.set("id", span.get("id") + "-break")
+        taken.add(span.get("id"))
         if start.key in FRONT_KEYS and FRONT_KEYS[start.key] in by_kind:
             doc = by_kind[FRONT_KEYS[start.key]]
             _insert_first(doc.root, span)

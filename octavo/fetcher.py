@@ -29,19 +29,32 @@ class RefusedResource(ValueError):
 
 def path_inside(url_or_path: str | Path, roots: list[Path]) -> Path | None:
     """The resolved path if it lies inside one of `roots`, else None."""
-    path = Path(url_or_path).resolve()
+    try:
+        path = Path(url_or_path).resolve()
+    except (OSError, ValueError):  # a NUL byte, a loop of symlinks
+        return None
     for root in roots:
         if path.is_relative_to(root.resolve()):
             return path
     return None
 
 
-class SafeFetcher(URLFetcher):
-    """Refuses everything but `data:` and `file:` inside `roots`. No redirects."""
+# The manuscript folder's address in the paged HTML, the same in every checkout: WeasyPrint
+# names images after their URL (an md5), so a real path would change the PDFs' bytes.
+MANUSCRIPT_URL = "file:///octavo/manuscript/"
 
-    def __init__(self, roots: list[Path]):
+
+class SafeFetcher(URLFetcher):
+    """Refuses everything but `data:` and `file:` inside `roots`. No redirects.
+
+    `aliases` maps a URL prefix (MANUSCRIPT_URL) to the folder it stands for; the
+    path it leads to is checked like any other.
+    """
+
+    def __init__(self, roots: list[Path], aliases: dict[str, Path] | None = None):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=5)
         self.roots = [Path(root) for root in roots]
+        self.aliases = {prefix: Path(folder) for prefix, folder in (aliases or {}).items()}
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
@@ -55,7 +68,11 @@ class SafeFetcher(URLFetcher):
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
             return self._refuse(url, "remote file URLs are not fetched")
-        path = path_inside(url2pathname(unquote(parts.path)), self.roots)
+        local = url2pathname(unquote(parts.path))
+        for prefix, folder in self.aliases.items():
+            if url.startswith(prefix):
+                local = folder / url2pathname(unquote(urlsplit(url[len(prefix):]).path))
+        path = path_inside(local, self.roots)
         if path is None or not path.is_file():
             return self._refuse(url, "outside the manuscript and styles folders, or missing")
         mime = MIME_TYPES.get(path.suffix.lower())

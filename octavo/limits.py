@@ -39,6 +39,8 @@ DEFAULT_MEMORY_LIMIT = 4096  # MB
 MEMORY_RLIMIT = resource.RLIMIT_DATA
 PARTIAL_FILES = ".*.part"  # outputs.py and report.py write these, then rename them
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for the child when its parent dies
+SAMPLE_INTERVAL = 0.1  # seconds between two looks at the child's memory
+MEMORY_NEARLY_FULL = 0.9  # a failure with this share of the budget in use is an overrun
 CHILD_FAILED = 70  # the child's exit status when it could not even report
 
 
@@ -111,7 +113,7 @@ def run_limited(work: Callable[[], object], out: Path, time_limit: float = DEFAU
     except OSError:
         pass
     try:
-        data, status = _wait(pid, reader, time.monotonic() + time_limit)
+        data, status, peak = _wait(pid, reader, time.monotonic() + time_limit)
     except _Overrun:
         _kill(pid)
         _clean(out, before)
@@ -125,7 +127,7 @@ def run_limited(work: Callable[[], object], out: Path, time_limit: float = DEFAU
     finally:
         os.close(reader)
     try:
-        return _outcome(data, status, memory_limit)
+        return _outcome(data, status, memory_limit, peak)
     except BaseException:
         _clean(out, before)
         raise
@@ -135,14 +137,18 @@ class _Overrun(Exception):
     pass
 
 
-def _wait(pid: int, reader: int, deadline: float) -> tuple[bytes, int]:
-    """Read the child's report until it closes the pipe; then its exit status."""
-    chunks = []
+def _wait(pid: int, reader: int, deadline: float) -> tuple[bytes, int, int]:
+    """Read the child's report until it closes the pipe; then its exit status.
+
+    Also returns the most memory the child was seen to use (sampled every 0.1 s).
+    """
+    chunks, peak = [], 0
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Overrun()
-        ready, _, _ = select.select([reader], [], [], remaining)
+        peak = max(peak, _memory_in_use(pid))
+        ready, _, _ = select.select([reader], [], [], min(remaining, SAMPLE_INTERVAL))
         if ready:
             chunk = os.read(reader, 1 << 16)
             if not chunk:
@@ -151,13 +157,13 @@ def _wait(pid: int, reader: int, deadline: float) -> tuple[bytes, int]:
     while True:  # the report is in: the child is exiting
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return b"".join(chunks), status
+            return b"".join(chunks), status, peak
         if time.monotonic() > deadline:
             raise _Overrun()
         time.sleep(0.01)
 
 
-def _outcome(data: bytes, status: int, memory_limit: int | None):
+def _outcome(data: bytes, status: int, memory_limit: int | None, peak: int):
     message = pickle.loads(data) if data else None
     kind = message[0] if message else None
     if kind == "ok":
@@ -169,9 +175,11 @@ def _outcome(data: bytes, status: int, memory_limit: int | None):
         except Exception:  # noqa: BLE001 - an error type that does not unpickle
             error = OctavoError(line, exit_code=exit_code)
         raise error
-    if kind == "memory" or (kind is None and os.WIFSIGNALED(status)
-                            and os.WTERMSIG(status) == signal.SIGKILL):
-        # A MemoryError, or the kernel's out-of-memory killer (nobody else sends SIGKILL).
+    died = os.WTERMSIG(status) if kind is None and os.WIFSIGNALED(status) else None
+    if kind == "memory" or died == signal.SIGKILL or (
+            died and memory_limit and peak > MEMORY_NEARLY_FULL * memory_limit * 1024 * 1024):
+        # A MemoryError; the kernel's out-of-memory killer (nobody else sends SIGKILL); or
+        # an abort (Rust's "memory allocation failed") with the budget nearly used up.
         budget = f"its memory budget of {memory_limit} MB" if memory_limit \
             else "the memory available"
         raise LimitError(f"the build went over {budget} and was stopped",
@@ -226,7 +234,7 @@ def _child(work: Callable[[], object], writer: int, parent: int,
         os.dup2(null, 0)
         if memory_limit:
             _limit_memory(memory_limit * 1024 * 1024)
-        message = _run(work)
+        message = _run(work, memory_limit * 1024 * 1024 if memory_limit else None)
         data = memoryview(pickle.dumps(message))
         while data:
             data = data[os.write(writer, data):]
@@ -243,7 +251,7 @@ def _child(work: Callable[[], object], writer: int, parent: int,
         os._exit(status)
 
 
-def _run(work: Callable[[], object]) -> tuple:
+def _run(work: Callable[[], object], memory_limit: int | None) -> tuple:
     try:
         return ("ok", work())
     except OctavoError as error:
@@ -259,7 +267,22 @@ def _run(work: Callable[[], object]) -> tuple:
     except _Stopped:
         raise
     except BaseException as error:  # noqa: BLE001 - a bug: the parent logs it
+        if memory_limit and _memory_in_use() > MEMORY_NEARLY_FULL * memory_limit:
+            # Out of memory inside a C library, which reports it in its own way
+            # (SystemError, a cffi error...): the failed frames still hold the memory.
+            return ("memory",)
         return ("crash", type(error).__name__, str(error), traceback.format_exc())
+
+
+def _memory_in_use(pid: int | str = "self") -> int:
+    """Bytes counted against MEMORY_RLIMIT now (VmData), 0 if unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _stop(signum, frame):

@@ -50,7 +50,7 @@ MAX_SPAN = 1000  # the HTML limit for colspan; larger values are clamped
 # exhaust the Markdown parser's and WeasyPrint's recursion, and no book needs them.
 MAX_INDENT_LEVELS = 50  # in the Markdown source: 4 columns or one `>` a level
 MAX_DEPTH = 40  # elements inside a chapter's <section>
-FOOTNOTE_ID = re.compile(r"^fn(ref)?:(.+)$")
+FOOTNOTE_ID = re.compile(r"^fn(ref\d*)?:(.+)$")  # fn:x, fnref:x, fnref2:x (a second call)
 # Block elements get a stable `data-o` key ("ch1.17") so a PDF page start can be
 # mapped back to the same place in the EPUB. Writers of HTML for readers drop it.
 BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption",
@@ -209,9 +209,11 @@ def _check_depth(body, chapter_source: Path, markdown: str) -> None:
             if level > depth:
                 deepest, depth = element, level
     if depth > MAX_DEPTH:
+        text = next((text for element in (deepest, *deepest.iterancestors())
+                     if (text := element.text_content().strip())), "")
         raise OctavoError(f"the text is nested {depth} elements deep (lists, quotations or "
                           f"raw HTML inside each other); the limit is {MAX_DEPTH}",
-                          chapter_source, source_line(markdown, deepest.text_content()),
+                          chapter_source, source_line(markdown, text),
                           hint="flatten the lists, quotations or raw HTML")
 
 
@@ -222,7 +224,7 @@ def _namespace_ids(body, chapter_id: str) -> None:
             value = element.get(attribute, "")
             found = FOOTNOTE_ID.match(value.removeprefix(prefix))
             if found and (attribute == "id" or value.startswith("#")):
-                kind = "fnref" if found.group(1) else "fn"
+                kind = found.group(1) or "fn"
                 element.set(attribute, f"{prefix}{chapter_id}-{kind}-{found.group(2)}")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .errors import OctavoError
-from .fetcher import SafeFetcher
+from .fetcher import MANUSCRIPT_URL, SafeFetcher
 from .manuscript import Book
 from . import layout_map
 from .layout_map import page_fill
@@ -89,7 +91,7 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     See placement.py for how figures are moved or set snug, pass by pass. A decision
     that leaves the document as it was costs no layout.
     """
-    fetcher = SafeFetcher([book.folder, styles_dir])
+    fetcher = SafeFetcher([book.folder, styles_dir], aliases={MANUSCRIPT_URL: book.folder})
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
     style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
     color_profiles: dict = {}
@@ -105,7 +107,7 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
             renders += 1
             with captured_weasyprint_warnings() as render_messages:
                 document = weasyprint.HTML(
-                    string=html, base_url=book.folder.resolve().as_uri() + "/",
+                    string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
                     url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles)
             layout = Layout(document, messages + render_messages,
                             fetcher.refused + style_fetcher.refused)
@@ -181,8 +183,21 @@ def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
     downsample_images(target, SCREEN_IMAGE_PPI)
 
 
+def _fixed_document_id(book: Book):
+    """Print PDF finisher: WeasyPrint writes a random XMP DocumentID (uuid4) for PDF/X-4."""
+    document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, book.metadata.identifier)}"
+
+    def finish(document, pdf) -> None:
+        for stream in pdf.objects:
+            if isinstance(stream, pydyf.Stream) and stream.extra.get("Type") == "/Metadata":
+                stream.stream = [re.sub(rb"xmp\.did:[0-9a-fA-F-]{36}", document_id.encode(),
+                                        part if isinstance(part, bytes) else part.encode())
+                                 for part in stream.stream]
+    return finish
+
+
 def write_print_pdf(layout: Layout, book: Book, target: Path) -> None:
     """PDF/X-4 with a CMYK output intent, 3 mm bleed and crop marks, full-resolution images."""
     _fix_dates(layout, book)
     _write(layout, target, pdf_variant="pdf/x-4", pdf_identifier=pdf_identifier(book, "print"),
-           custom_metadata=True, output_intent="device-cmyk")
+           custom_metadata=True, output_intent="device-cmyk", finisher=_fixed_document_id(book))

@@ -14,18 +14,29 @@ XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 # Elements that run code or pull in other documents, in any namespace.
 ACTIVE_ELEMENTS = {"script", "foreignObject", "iframe", "object", "embed", "handler",
                    "listener", "include"}
+# An entity declaration, or a DOCTYPE with an internal subset (where they are declared).
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 CSS_URL = re.compile(r"url\(\s*([^)]*?)\s*\)", re.IGNORECASE)
 
 
 def check_svg(path: Path, where: str, line: int | None) -> None:
+    try:
+        head = path.read_bytes()
+    except OSError as error:
+        raise OctavoError(f"SVG {path.name} cannot be read ({error.strerror})", where, line) \
+            from None
+    if ENTITY_DECLARATION.search(head):  # refused before any parser sees it
+        raise OctavoError(f"SVG {path.name} declares entities, which are not allowed",
+                          where, line, hint="remove the <!DOCTYPE ...> and entity references")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, dtd_validation=False)
     try:
-        tree = etree.parse(str(path), parser)
+        tree = etree.fromstring(head, parser).getroottree()
     except etree.XMLSyntaxError as error:
         raise OctavoError(f"SVG {path.name} is not well-formed XML ({error})", where, line,
                           hint="export the SVG again") from None
-    if tree.docinfo.internalDTD is not None or any(
+    dtd = tree.docinfo.internalDTD
+    if (dtd is not None and any(True for _ in dtd.iterentities())) or any(
             isinstance(node, etree._Entity) for node in tree.iter()):
         raise OctavoError(f"SVG {path.name} declares entities, which are not allowed",
                           where, line, hint="remove the <!DOCTYPE ...> and entity references")

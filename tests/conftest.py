@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from octavo.build import BuildOptions, build
+from octavo.checks.text import xhtml_text
 from octavo.pdf_text import normalise, page_texts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ def epub_text(epub: Path) -> str:
     for name, root in sorted(epub_documents(epub).items()):
         if name.endswith("nav.xhtml"):
             continue
-        parts.append(" ".join(root.itertext()))
+        parts.append(xhtml_text(root))
     return normalise(" ".join(parts))
 
 

@@ -25,6 +25,7 @@ from PIL import Image
 
 from octavo.epub import EpubInfo, write_epub
 from octavo.epub_media import MAX_PIXELS
+from octavo.errors import OctavoError
 from octavo.manuscript import Book, load_book
 from octavo.pages import PageStart
 from octavo.pdf import PAGED_CSS, page_starts, render, write_screen_pdf
@@ -459,3 +460,27 @@ def test_two_writes_are_byte_identical(builds, tmp_path, monkeypatch):
     modified = opf.xpath("//opf:meta[@property='dcterms:modified']/text()", namespaces=NS)
     assert modified == ["2024-03-01T00:00:00Z"]
     assert zipfile.ZipFile(first).infolist()[0].date_time == (2024, 3, 1, 0, 0, 0)
+
+
+# ---------- errors a writer can make ----------
+
+def test_broken_link_names_its_file_and_line(tmp_path):
+    manuscript = tmp_path / "book"
+    shutil.copytree(FIXTURES / "book", manuscript)
+    with (manuscript / "02-harbour.md").open("a", encoding="utf-8") as text:
+        text.write("\nSee [the lamp room](01-arrival.md#the-lamp-room).\n")
+    with pytest.raises(OctavoError) as caught:
+        write_epub(load_book(manuscript), tmp_path / "out.epub", [])
+    assert caught.value.path.endswith("02-harbour.md")
+    assert caught.value.line == len((manuscript / "02-harbour.md").read_text().splitlines())
+    assert "the-lamp-room" in caught.value.message
+
+
+def test_malformed_language_tag_names_its_file(tmp_path):
+    manuscript = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "footnotes", manuscript)
+    with (manuscript / "survey.md").open("a", encoding="utf-8") as text:
+        text.write("\nBonjour tout le monde.\n{: lang=fr_FR }\n")
+    with pytest.raises(OctavoError) as caught:
+        write_epub(load_book(manuscript), tmp_path / "out.epub", [])
+    assert caught.value.path.endswith("survey.md") and "fr_FR" in caught.value.message

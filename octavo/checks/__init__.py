@@ -37,6 +37,7 @@ class CheckContext:
     layout: object | None = None  # pdf.Layout
     outputs: dict[str, Path] = field(default_factory=dict)  # kind -> path
     booklet: object | None = None  # booklet.BookletInfo
+    epub: object | None = None  # epub.EpubInfo
 
 
 Check = Callable[[CheckContext], list[Finding]]

@@ -13,7 +13,16 @@ from .manuscript_lint import MANUSCRIPT_CHECKS
 from .pdf_checks import PDF_CHECKS
 from .text import TEXT_CHECKS
 
-FAST_CHECKS = MANUSCRIPT_CHECKS + PDF_CHECKS + LAYOUT_CHECKS + BOOKLET_CHECKS + TEXT_CHECKS
+def epub_writer_warnings(context: CheckContext) -> list[Finding]:
+    """What the EPUB writer could not do as asked (e.g. a page marker it could not place)."""
+    if context.epub is None:
+        return []
+    name = context.outputs["epub"].name if "epub" in context.outputs else "EPUB"
+    return [Finding("EPUB-003", WARNING, message, name) for message in context.epub.warnings]
+
+
+FAST_CHECKS = (MANUSCRIPT_CHECKS + PDF_CHECKS + LAYOUT_CHECKS + BOOKLET_CHECKS + TEXT_CHECKS
+               + [epub_writer_warnings])
 EPUBCHECK_SEVERITY = {"FATAL": ERROR, "ERROR": ERROR, "WARNING": WARNING, "USAGE": WARNING}
 
 

@@ -99,6 +99,32 @@ def check_text(expected, text: str, output: str) -> list[Finding]:
     return findings
 
 
+XHTML_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "div", "section",
+                "aside", "td", "th", "dt", "dd", "blockquote", "header", "footer", "nav",
+                "figure", "ol", "ul", "table", "tr", "body"}
+
+
+def xhtml_text(element) -> str:
+    """Text of an (X)HTML tree: inline markup joined as written, blocks apart."""
+    parts = []
+
+    def walk(node):
+        block = etree.QName(node).localname in XHTML_BLOCKS if isinstance(node.tag, str) else False
+        if block:
+            parts.append("\n")
+        if node.text and isinstance(node.tag, str):
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    walk(element)
+    return "".join(parts)
+
+
 def epub_reading_text(epub: Path) -> str:
     """The EPUB's text, in spine order."""
     with zipfile.ZipFile(epub) as archive:
@@ -111,7 +137,7 @@ def epub_reading_text(epub: Path) -> str:
         for itemref in opf.iter("{*}itemref"):
             document = etree.fromstring(archive.read(base + items[itemref.get("idref")]))
             body = document.find("{*}body")
-            parts.append(" ".join(body.itertext()) if body is not None else "")
+            parts.append(xhtml_text(body) if body is not None else "")
     return comparable(" ".join(parts))
 
 

@@ -1,0 +1,119 @@
+"""Both cores: work forked off after the layout, its result sent back pickled.
+
+A WeasyPrint document cannot be pickled, but a forked child inherits it, so the
+child can write the print PDF from the very layout the parent writes the screen
+PDF from. What the child returns (a BookletInfo, findings) comes back through a
+pipe; an exception raised in the child is raised again in the parent.
+
+Decisions here never depend on timing: the same jobs run on every build and their
+results are merged in a fixed order, so the outputs stay reproducible.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import traceback
+from typing import Any, Callable
+
+from .errors import OctavoError
+
+FORK = hasattr(os, "fork") and os.environ.get("OCTAVO_NO_FORK") != "1"
+
+
+class ChildFailed(Exception):
+    """An exception from a child that could not be pickled back as itself."""
+
+
+class Job:
+    """`function(*args)` running in a forked child (or inline where fork is missing)."""
+
+    def __init__(self, function: Callable[..., Any], *args: Any):
+        self.pid = None
+        self._value: tuple[bool, Any] | None = None
+        if not FORK:
+            self._value = _call(function, args)
+            return
+        read, write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: do the work, send the result, never return
+            os.close(read)
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                ok, value = _call(function, args)
+                try:
+                    payload = pickle.dumps((ok, value))
+                    pickle.loads(payload)  # an exception must also unpickle in the parent
+                except Exception as error:  # noqa: BLE001 - an unpicklable exception
+                    payload = pickle.dumps((False, ChildFailed(f"{type(value).__name__}: "
+                                                               f"{value} ({error})")))
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(payload)
+            except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self._read = pid, read
+
+    def result(self) -> Any:
+        """Wait for the child; its return value, or its exception raised here."""
+        if self._value is None:
+            with os.fdopen(self._read, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            if not data:
+                raise OctavoError(f"a build worker died (status {status}); "
+                                  "the previous outputs are unchanged")
+            self._value = pickle.loads(data)
+        ok, value = self._value
+        if not ok:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """Stop the child (the build failed or was interrupted) and reap it."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = None
+
+
+def _call(function, args) -> tuple[bool, Any]:
+    try:
+        return True, function(*args)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - raised again in the parent
+        error.__traceback__ = None
+        error.args = error.args or (traceback.format_exc(),)
+        return False, error
+
+
+class Jobs:
+    """`with Jobs() as jobs: job = jobs.fork(f, x) ... job.result()`; stray children reaped."""
+
+    def __init__(self):
+        self.started: list[Job] = []
+
+    def fork(self, function: Callable[..., Any], *args: Any) -> Job:
+        job = Job(function, *args)
+        self.started.append(job)
+        return job
+
+    def __enter__(self) -> "Jobs":
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        for job in self.started:
+            job.cancel()
+        return False

@@ -4,7 +4,7 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.octavo-installed
-ACE    := node_modules/.bin/ace
+ACE    := node_modules/.bin/ace-cli
 
 .PHONY: all build deps system-deps test bench clean
 

@@ -24,7 +24,7 @@ from .errors import OctavoError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-ACE_NAMES = ("ace", "ace-cli")
+ACE_NAMES = ("ace-cli", "ace")  # @daisy/ace-cli installs `ace-cli`
 TIMEOUT = 600
 # epubcheck is a short run: the quick JIT tier and the serial collector halve its time.
 JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Duser.language=en")
@@ -90,7 +90,7 @@ def ace_command() -> Path | None:
     """Ace from the project's node_modules, else from the PATH; None when absent."""
     for name in ACE_NAMES:
         local = ROOT / "node_modules" / ".bin" / name
-        if local.exists():
+        if local.exists() and os.access(local, os.X_OK):
             return local
     for name in ACE_NAMES:
         found = shutil.which(name)

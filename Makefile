@@ -32,6 +32,8 @@ test: deps
 	$(PY) -m pytest -q
 
 bench: deps
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/run.py
 	$(PY) bench/bench_booklet.py
 
 clean:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import epub_media
 from .booklet import BookletInfo, impose_booklet
+from .cache import BuildCache
 from .checks import ERROR, CheckContext, Finding
-from .checks.registry import fast_checks, start_validators
+from .checks.registry import FAST_CHECKS, fast_checks, start_validators
 from .epub import EpubInfo, write_epub
 from .manuscript import Book, load_book
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
 from .outputs import Outputs
+from .parallel import Jobs
+from .progress import Progress, show_progress
 from .proof import write_proof_sheet
 from .pdf import PAGED_CSS, Layout, page_starts, render, write_print_pdf, write_screen_pdf
 from .report import write_report
@@ -27,53 +32,101 @@ class BuildResult:
     epub: EpubInfo | None = None
     findings: list[Finding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)  # kinds kept from the last build (cache)
 
 
 class Stopwatch:
-    def __init__(self, timings: dict[str, float]):
-        self.timings, self.start = timings, time.perf_counter()
+    def __init__(self, timings: dict[str, float], progress: Progress | None = None):
+        self.timings, self.start, self.progress = timings, time.perf_counter(), progress
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = round(now - self.start, 3)
         self.start = now
+        if self.progress:
+            self.progress.lap(stage, self.timings[stage])
+
+    def done(self, result: "BuildResult") -> "BuildResult":
+        if self.progress:
+            self.progress.close()
+        return result
+
+
+@contextmanager
+def epub_styles(folder: Path):
+    """Let the EPUB writer read epub.css from `folder` (BuildOptions.styles).
+
+    epub_media reads it from a module constant; until stylesheet() takes a folder, it is
+    set here for the EPUB stage and put back afterwards.
+    """
+    saved, epub_media.STYLES = epub_media.STYLES, Path(folder)
+    try:
+        yield
+    finally:
+        epub_media.STYLES = saved
+
+
+OUTPUT_SUFFIXES = {"pdf": ".pdf", "print-pdf": "-print.pdf", "booklet": "-booklet.pdf",
+                   "epub": ".epub", "proof": "-proof.png"}  # kind -> file name after the slug
+PAGED_KINDS = ("pdf", "print-pdf", "booklet", "proof")  # the outputs made from the layout
 
 
 def build(options: BuildOptions) -> BuildResult:
     result = BuildResult(book=None, layout=None)
-    clock = Stopwatch(result.timings)
+    clock = Stopwatch(result.timings, show_progress(options))      # shown after 1 s on a TTY
+    cache = BuildCache(options)                                    # a hash of each output's inputs
+    if cache.up_to_date():                                         # nothing changed: keep it all
+        return cache.reuse(result)
     book = result.book = load_book(options.manuscript)             # manuscript → Book
     clock.lap("load")
-    layout = result.layout = render(book, PAGED_CSS)               # one layout, every PDF
+    if cache.needs_layout(PAGED_KINDS):                            # only when a PDF is remade
+        result.layout = render(book, PAGED_CSS, cache.styles)      # one layout, every PDF
+        cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
     clock.lap("layout")
-    slug = book.metadata.slug
-    with Outputs(options.out) as outputs:                          # all or nothing
-        screen = outputs.path(f"{slug}.pdf")
-        write_screen_pdf(layout, book, screen)
-        printed = outputs.path(f"{slug}-print.pdf")
-        write_print_pdf(layout, book, printed)
-        clock.lap("pdf")
-        booklet = outputs.path(f"{slug}-booklet.pdf")
-        result.booklet = impose_booklet(printed, booklet, sheet=options.sheet,
-                                        creep_mm=options.creep_mm, marks=options.marks)
-        clock.lap("booklet")
-        epub = outputs.path(f"{slug}.epub")
-        result.epub = write_epub(book, epub, page_starts(layout))  # page list = PDF pages
-        clock.lap("epub")
-        proof = outputs.path(f"{slug}-proof.png")
-        write_proof_sheet(screen, proof)                           # every page at a glance
-        clock.lap("proof")
-        names = {"pdf": screen, "print-pdf": printed, "booklet": booklet, "epub": epub,
-                 "proof": proof}
-        result.outputs = {kind: outputs.final(path) for kind, path in names.items()}
-    context = CheckContext(book, layout, result.outputs, result.booklet, result.epub)
-    validators = start_validators(context) if options.validate else None  # epubcheck, Ace
-    result.findings = fast_checks(context)                         # meanwhile, in-process
-    if validators:
-        result.findings += validators.result()
+    layout, slug = result.layout, book.metadata.slug
+    with Outputs(options.out) as outputs, Jobs() as jobs:          # all or nothing; two cores
+        made = cache.outputs(outputs)                              # unchanged outputs are kept
+        screen, printed, booklet, epub, proof = (made.target(kind, slug + suffix) for kind, suffix
+                                                 in OUTPUT_SUFFIXES.items())  # None: kept
+
+        def second_core():                                         # forked child: same layout
+            if printed:
+                write_print_pdf(layout, book, printed)
+            with epub_styles(cache.styles):                        # styles/epub.css or a copy
+                made_epub = epub and write_epub(book, epub, cache.page_starts())  # PDF's pages
+            return made_epub, booklet and impose_booklet(
+                made.current("print-pdf"), booklet, sheet=options.sheet,
+                creep_mm=options.creep_mm, marks=options.marks)
+        child = jobs.fork(second_core)
+        if screen:
+            write_screen_pdf(layout, book, screen)
+        if proof:
+            write_proof_sheet(made.current("pdf"), proof)          # every page at a glance
+        result.epub, result.booklet = cache.kept_infos(*child.result())
+        clock.lap("outputs")
+        result.outputs = made.finals()
+    result.findings = run_checks(options, cache, result)           # fast checks (+ validators)
     clock.lap("checks")
+    cache.save(result)
     _report(options, result)
-    return result
+    return clock.done(result)
+
+
+def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult) -> list[Finding]:
+    """The fast checks, each reused while nothing it read last time changed; the validators."""
+    def layout():  # made late only if a check that reads it must run again
+        if result.layout is None:
+            result.layout = render(result.book, PAGED_CSS, cache.styles)
+        return result.layout
+    context = CheckContext(result.book, result.layout, result.outputs, result.booklet,
+                           result.epub)
+    kept = cache.cached_validators() if options.validate else None
+    validators = start_validators(context) if options.validate and kept is None else None
+    findings = cache.run_checks(FAST_CHECKS, context, layout) if options.checks else []
+    if validators:  # epubcheck and Ace ran meanwhile, in threads
+        kept = validators.result()
+        cache.validated(kept)
+    return findings + (kept or [])
 
 
 OUTPUT_NAMES = {"pdf": "{}.pdf", "print-pdf": "{}-print.pdf", "booklet": "{}-booklet.pdf",

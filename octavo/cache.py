@@ -42,6 +42,8 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 EPUB_STYLES = ("epub.css",)  # everything else in styles/ is for the paged (PDF) outputs
 REPORT_NAME = "report.json"
 ALL_OUTPUTS = "out:*"
+# Check modules run in a second process while the others run: they read whole PDFs back.
+SECOND_CORE = ("octavo.checks.text", "octavo.checks.booklet_checks")
 
 
 def _hash(*parts: object) -> str:
@@ -166,7 +168,7 @@ class BuildCache:
         """Fill `result` from the record of the last build (nothing is rebuilt)."""
         result.outputs = {kind: Path(entry["path"]) for kind, entry in self.old["outputs"].items()}
         result.findings = self._findings(self.old.get("all_findings", []))
-        result.booklet = _booklet(self.old.get("booklet"))
+        result.epub, result.booklet = self.kept_infos(None, None)
         result.reused = list(result.outputs)
         return result
 
@@ -216,33 +218,42 @@ class BuildCache:
         return _hash(rows)
 
     def outputs(self, outputs) -> "Made":
-        return Made(self, outputs)
+        self.made = Made(self, outputs)
+        return self.made
+
+    def kept_infos(self, epub, booklet):
+        """What the EPUB writer and the imposer said: this build's, else the last one's."""
+        return epub or _epub(self.old.get("epub")), booklet or _booklet(self.old.get("booklet"))
 
     # -- checks ----------------------------------------------------------------------------
 
-    def run_checks(self, checks: list[Callable], book, layout: Callable, outputs: dict,
-                   booklet) -> list:
+    def run_checks(self, checks: list[Callable], context, layout: Callable) -> list:
         """Run each check, or reuse its findings when nothing it read last time changed.
 
         `layout` is a function: the layout is made only if a check that reads it must run.
+        The checks that must run are shared between two processes (SECOND_CORE: those
+        that read the most text back); findings keep the order of `checks` either way.
         """
-        findings = []
+        from .parallel import Job
         old = self.old.get("checks", {}) if self.enabled else {}
+        names = {check: f"{check.__module__}.{check.__qualname__}" for check in checks}
+        kept = {check: old[names[check]] for check in checks if names[check] in old and all(
+            self._dependency(dep) == value for dep, value in old[names[check]]["deps"].items())}
+        todo = [check for check in checks if check not in kept]
+        there = [check for check in todo if check.__module__ in SECOND_CORE]
+        job = Job(_run_recorded, there, context, layout) if there else None
+        ran = _run_recorded([check for check in todo if check not in there], context, layout)
+        ran.update(job.result() if job else {})
+        findings = []
         for check in checks:
-            name = f"{check.__module__}.{check.__qualname__}"
-            entry = old.get(name)
-            if entry and all(self._dependency(dep) == value
-                             for dep, value in entry["deps"].items()):
-                found = self._findings(entry["findings"])
-                self.new["checks"][name] = entry
+            if check in kept:
+                entry = kept[check]
             else:
-                context = RecordingContext(book, layout, outputs, booklet)
-                found = check(context)
-                context.used.add("code")  # a check that reads nothing still has its code
-                self.new["checks"][name] = {
-                    "deps": {dep: self._dependency(dep) for dep in sorted(context.used)},
-                    "findings": [dataclasses.asdict(f) for f in found]}
-            findings.extend(found)
+                found, used = ran[check.__qualname__, check.__module__]
+                entry = {"deps": {dep: self._dependency(dep) for dep in sorted(used)},
+                         "findings": [dataclasses.asdict(f) for f in found]}
+            self.new["checks"][names[check]] = entry
+            findings.extend(self._findings(entry["findings"]))
         return findings
 
     def _dependency(self, name: str) -> str:
@@ -281,17 +292,47 @@ class BuildCache:
 
     def save(self, result) -> None:
         """Record this build (after its outputs are in place)."""
+        result.reused = list(getattr(self, "made", None) and self.made.kept or [])
         for kind, path in result.outputs.items():
             self.new["outputs"][kind] = {"key": self.key(kind), "path": str(path),
                                          "stamp": _stamp(Path(path))}
+        book, layout = result.book, self.new.get("layout") or {}
+        self.new["summary"] = {
+            "slug": book.metadata.slug, "figures": len(book.figures),
+            "pages": result.layout.page_count if result.layout else layout.get("pages"),
+            "placeholders": [figure.src for figure in book.placeholders]}
         self.new["booklet"] = dataclasses.asdict(result.booklet) if result.booklet else \
             self.old.get("booklet")
+        epub = getattr(result, "epub", None)
+        self.new["epub"] = _epub_record(epub) if epub else self.old.get("epub")
         self.new["all_findings"] = [dataclasses.asdict(f) for f in result.findings]
         self.out.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f"{CACHE_NAME}.", dir=self.out)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(self.new, stream)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, self.file)
+
+
+def reuse_unchanged(options):
+    """The command line's summary of the last build when nothing changed since, else None.
+
+    Cheap: hashes the inputs and looks at the outputs' sizes and times; imports nothing
+    heavy, so an unchanged rebuild answers in a small fraction of a second.
+    """
+    started = time.perf_counter()
+    cache = BuildCache(options)
+    if not cache.enabled or not cache.up_to_date() or not cache.old.get("summary"):
+        return None
+    from .limits import BuildSummary
+    summary = cache.old["summary"]
+    return BuildSummary(
+        slug=summary["slug"], pages=summary["pages"], figures=summary["figures"],
+        placeholders=tuple(summary["placeholders"]),
+        outputs={kind: Path(entry["path"]) for kind, entry in cache.old["outputs"].items()},
+        booklet=None if options.quiet else _booklet(cache.old.get("booklet")),  # for printing
+        findings=cache._findings(cache.old.get("all_findings", [])),
+        timings={"unchanged": elapsed(started)})
 
 
 def _booklet(data: dict | None):
@@ -302,6 +343,38 @@ def _booklet(data: dict | None):
     def tuples(value):
         return tuple(tuples(v) for v in value) if isinstance(value, list) else value
     return BookletInfo(**{key: tuples(value) for key, value in data.items()})
+
+
+def _epub_record(info) -> dict | None:
+    try:
+        return json.loads(json.dumps(dataclasses.asdict(info), default=str))
+    except (TypeError, ValueError):
+        return None
+
+
+def _epub(data: dict | None):
+    """The kept EPUB's EpubInfo, as far as the checks read it (its warnings, its path)."""
+    if not data:
+        return None
+    from .epub import EpubInfo
+    fields = {f.name for f in dataclasses.fields(EpubInfo)}
+    info = {key: value for key, value in data.items() if key in fields and key != "pages"}
+    info["path"] = Path(info.get("path", ""))
+    try:
+        return EpubInfo(**info)
+    except TypeError:
+        return None
+
+
+def _run_recorded(checks: list[Callable], context, layout: Callable) -> dict:
+    """{(name, module): (findings, inputs read)} for each check, run with a RecordingContext."""
+    done = {}
+    for check in checks:
+        recording = RecordingContext(context, layout)
+        found = check(recording)
+        recording.used.add("code")  # a check that reads nothing still depends on its code
+        done[check.__qualname__, check.__module__] = (found, recording.used)
+    return done
 
 
 class Made:
@@ -332,15 +405,19 @@ class Made:
 class RecordingContext:
     """A CheckContext that notes what a check reads: the inputs its findings depend on."""
 
-    def __init__(self, book, layout: Callable, outputs: dict, booklet):
+    def __init__(self, context, layout: Callable):
         self.used: set[str] = set()
-        self._book, self._layout, self._booklet = book, layout, booklet
-        self._outputs = _RecordingDict(outputs, self.used)
+        self._context, self._layout = context, layout
+        self._outputs = _RecordingDict(context.outputs, self.used)
+
+    def __getattr__(self, name):  # a field added to CheckContext later: depends on everything
+        self.used.update(("book", "layout", ALL_OUTPUTS))
+        return getattr(self._context, name)
 
     @property
     def book(self):
         self.used.add("book")
-        return self._book
+        return self._context.book
 
     @property
     def layout(self):
@@ -354,7 +431,12 @@ class RecordingContext:
     @property
     def booklet(self):
         self.used.add("booklet")
-        return self._booklet
+        return self._context.booklet
+
+    @property
+    def epub(self):
+        self.used.add("out:epub")
+        return self._context.epub
 
 
 class _RecordingDict(dict):

@@ -9,7 +9,6 @@ import time
 import traceback
 from pathlib import Path
 
-from .booklet import print_instructions
 from .errors import (EXIT_CHECKS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                      OctavoError)
 from .limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, run_build
@@ -49,6 +48,12 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--marks", choices=("none", "fold", "crop"), default="none",
                         help="booklet marks (default: none)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
+    parser.add_argument("--watch", action="store_true",
+                        help="rebuild on every save in the manuscript or styles folder")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="remake every output, even those whose inputs did not change")
+    parser.add_argument("--no-checks", action="store_true",
+                        help="skip the checks (for quick previews and benchmarks)")
     parser.add_argument("--time-limit", type=_positive(float), default=DEFAULT_TIME_LIMIT,
                         metavar="SECONDS", help="stop a build that takes longer "
                         f"(default: {DEFAULT_TIME_LIMIT:g})")
@@ -84,16 +89,22 @@ def main(argv: list[str] | None = None) -> int:
         args = parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
-    from .build import BuildOptions
+    from .options import BuildOptions  # light: WeasyPrint is imported only to build
     options = BuildOptions(manuscript=args.manuscript, out=args.out,
                            validate=args.validate or args.release, release=args.release,
                            quiet=args.quiet,
                            sheet=args.sheet, creep_mm=args.creep,
-                           marks=None if args.marks == "none" else args.marks)
+                           marks=None if args.marks == "none" else args.marks,
+                           cache=not args.no_cache, checks=not args.no_checks)
+    if args.watch:
+        from .watch import watch
+        return watch(options, time_limit=args.time_limit, memory_limit=args.memory_limit)
     started = time.perf_counter()
     try:
-        result = run_build(options, check_only=args.check_only,  # in a child process
-                           time_limit=args.time_limit, memory_limit=args.memory_limit)
+        from .cache import reuse_unchanged  # nothing changed: no build at all
+        result = (None if args.check_only else reuse_unchanged(options)) or run_build(
+            options, check_only=args.check_only,  # in a child process
+            time_limit=args.time_limit, memory_limit=args.memory_limit)
     except OctavoError as error:
         print(f"octavo: {error.one_line()}", file=sys.stderr)
         return error.exit_code
@@ -104,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         return _internal_error(error)
     if not args.quiet and not args.check_only:
         print(_summary(result, time.perf_counter() - started))
+        if "unchanged" in result.timings:  # cache.reuse_unchanged: no build was needed
+            print("  (nothing changed since the last build: every output kept as it was)")
         if result.booklet is not None:
+            from .booklet import print_instructions  # pikepdf: only when it is needed
             print(print_instructions(result.booklet))
     print(summary(result.findings), file=sys.stderr if failed(result.findings, args.release)
           else sys.stdout)

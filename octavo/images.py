@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 from .errors import OctavoError
 
@@ -53,6 +53,8 @@ def inspect_image(path: Path, where: str | None = None, line: int | None = None)
         from .svg import check_svg  # parsed without entity expansion
         check_svg(path, shown, line)
         return ImageInfo(path, "SVG", 0, 0, placeholder=False)
+    # WeasyPrint sets LOAD_TRUNCATED_IMAGES when imported: a truncated file would load.
+    load_truncated, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -70,3 +72,5 @@ def inspect_image(path: Path, where: str | None = None, line: int | None = None)
     except (OSError, SyntaxError, ValueError) as error:
         raise OctavoError(f"image {path.name} is corrupt or truncated ({error})",
                           shown, line, hint="export the image again") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = load_truncated

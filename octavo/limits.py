@@ -15,7 +15,10 @@ The memory budget is RLIMIT_DATA, not RLIMIT_AS: both bound what Python, lxml, P
 and WeasyPrint can allocate (RLIMIT_DATA counts heap and private writable mappings,
 Linux ≥ 4.7), but RLIMIT_AS also counts address space that is only reserved, and
 Chromium (run by Ace with --validate) reserves tens of GB: under a 4 GB RLIMIT_AS it
-dies at start-up with SIGTRAP.
+dies at start-up with SIGTRAP. Running out shows in many ways: a MemoryError, a
+SystemError or OSError from a C library, a Rust abort, a worker that dies. A failure
+while the child (or one of its workers) was seen using more than MEMORY_NEARLY_FULL of
+the budget is reported as an overrun (LimitError), any other as a bug (BuildCrashed).
 """
 
 from __future__ import annotations
@@ -32,16 +35,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import LimitError, OctavoError
+from .errors import EXIT_INTERNAL, LimitError, OctavoError
 
 DEFAULT_TIME_LIMIT = 600.0  # seconds, wall clock, for the whole build and its checks
 DEFAULT_MEMORY_LIMIT = 4096  # MB
 MEMORY_RLIMIT = resource.RLIMIT_DATA
-PARTIAL_FILES = ".*.part"  # outputs.py and report.py write these, then rename them
+# Temporary files written beside their targets, then renamed: outputs.py and report.py
+# (".*.part"), cache.py (".octavo-cache.json.*").
+PARTIAL_FILES = (".*.part", ".octavo-cache.json.*")
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for the child when its parent dies
 SAMPLE_INTERVAL = 0.1  # seconds between two looks at the child's memory
-MEMORY_NEARLY_FULL = 0.9  # a failure with this share of the budget in use is an overrun
+MEMORY_NEARLY_FULL = 0.6  # a crash with this share of the budget in use is an overrun
 CHILD_FAILED = 70  # the child's exit status when it could not even report
+WORKER_DIED = "a build worker died"  # parallel.py's error when a forked worker dies
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,11 @@ class BuildSummary:
 
 def summarise(result) -> BuildSummary:
     """The summary of a `build.BuildResult`."""
+    layout, booklet = result.layout, result.booklet
+    pages = layout.page_count if layout is not None else (  # no layout: the PDFs were kept
+        booklet.pages_in if booklet is not None else None)
     return BuildSummary(
-        slug=result.book.metadata.slug,
-        pages=result.layout.page_count if result.layout is not None else None,
-        figures=len(result.book.figures),
+        slug=result.book.metadata.slug, pages=pages, figures=len(result.book.figures),
         placeholders=tuple(figure.src for figure in result.book.placeholders),
         outputs=dict(result.outputs), booklet=result.booklet,
         findings=list(result.findings), timings=dict(result.timings))
@@ -147,7 +154,7 @@ def _wait(pid: int, reader: int, deadline: float) -> tuple[bytes, int, int]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _Overrun()
-        peak = max(peak, _memory_in_use(pid))
+        peak = max(peak, _family_memory(pid))
         ready, _, _ = select.select([reader], [], [], min(remaining, SAMPLE_INTERVAL))
         if ready:
             chunk = os.read(reader, 1 << 16)
@@ -168,34 +175,41 @@ def _outcome(data: bytes, status: int, memory_limit: int | None, peak: int):
     kind = message[0] if message else None
     if kind == "ok":
         return message[1]
-    if kind == "error":
-        _, pickled, line, exit_code = message
-        try:
-            error = pickle.loads(pickled)
-        except Exception:  # noqa: BLE001 - an error type that does not unpickle
-            error = OctavoError(line, exit_code=exit_code)
-        raise error
+    if kind == "interrupted":
+        raise KeyboardInterrupt
+    error = _unpickled_error(message) if kind == "error" else None
     died = os.WTERMSIG(status) if kind is None and os.WIFSIGNALED(status) else None
-    if kind == "memory" or died == signal.SIGKILL or (
-            died and memory_limit and peak > MEMORY_NEARLY_FULL * memory_limit * 1024 * 1024):
+    broke = kind in ("crash", None) or (error is not None and (
+        error.exit_code == EXIT_INTERNAL or error.message.startswith(WORKER_DIED)))
+    full = bool(memory_limit) and peak > MEMORY_NEARLY_FULL * memory_limit * 1024 * 1024
+    if kind == "memory" or died == signal.SIGKILL or (broke and full):
         # A MemoryError; the kernel's out-of-memory killer (nobody else sends SIGKILL); or
-        # an abort (Rust's "memory allocation failed") with the budget nearly used up.
+        # a crash, an abort (Rust's "memory allocation failed") or a dead worker with the
+        # budget nearly used up: out of memory, reported in a library's own way.
         budget = f"its memory budget of {memory_limit} MB" if memory_limit \
             else "the memory available"
         raise LimitError(f"the build went over {budget} and was stopped",
                          hint="raise it with --memory-limit MB; the previous outputs "
                               "are unchanged")
-    if kind == "interrupted":
-        raise KeyboardInterrupt
+    if error is not None:
+        raise error
     if kind == "crash":
         _, name, text, details = message
         raise BuildCrashed(f"{name}: {text}", details)
-    if os.WIFSIGNALED(status):
-        name = signal.Signals(os.WTERMSIG(status)).name
+    if died:
+        name = signal.Signals(died).name
         raise BuildCrashed(f"the build process died from {name}",
                            f"the child process was killed by {name} before it could report")
     raise BuildCrashed(f"the build process ended without a result "
                        f"(exit status {os.waitstatus_to_exitcode(status)})")
+
+
+def _unpickled_error(message: tuple) -> OctavoError:
+    _, pickled, line, exit_code = message
+    try:
+        return pickle.loads(pickled)
+    except Exception:  # noqa: BLE001 - an error type that does not unpickle
+        return OctavoError(line, exit_code=exit_code)
 
 
 def _kill(pid: int) -> None:
@@ -212,7 +226,9 @@ def _kill(pid: int) -> None:
 
 
 def _partial_files(out: Path) -> set[Path]:
-    return set(out.glob(PARTIAL_FILES)) if out.is_dir() else set()
+    if not out.is_dir():
+        return set()
+    return {path for pattern in PARTIAL_FILES for path in out.glob(pattern)}
 
 
 def _clean(out: Path, before: set[Path]) -> None:
@@ -232,8 +248,12 @@ def _child(work: Callable[[], object], writer: int, parent: int,
         _die_with(parent)
         null = os.open(os.devnull, os.O_RDONLY)  # a background group must not read the tty
         os.dup2(null, 0)
+        signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # but may write to it (`stty tostop`)
         if memory_limit:
             _limit_memory(memory_limit * 1024 * 1024)
+        # Failed __del__ calls ("Exception ignored in ...") flood the terminal when memory
+        # runs out; they say nothing the one-line error does not.
+        sys.unraisablehook = lambda unraisable: None
         message = _run(work, memory_limit * 1024 * 1024 if memory_limit else None)
         data = memoryview(pickle.dumps(message))
         while data:
@@ -272,6 +292,26 @@ def _run(work: Callable[[], object], memory_limit: int | None) -> tuple:
             # (SystemError, a cffi error...): the failed frames still hold the memory.
             return ("memory",)
         return ("crash", type(error).__name__, str(error), traceback.format_exc())
+
+
+def _family_memory(pid: int) -> int:
+    """The most memory (VmData) one process uses among `pid` and its descendants.
+
+    The budget is a per-process limit, inherited by the workers the build forks.
+    """
+    most, seen, todo = 0, set(), [pid]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        most = max(most, _memory_in_use(current))
+        try:
+            todo += [int(child) for child in
+                     Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, ValueError):
+            pass
+    return most
 
 
 def _memory_in_use(pid: int | str = "self") -> int:

@@ -178,8 +178,8 @@ def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
 def _check_nesting(text: str, path: Path | None) -> None:
     """Refuse absurd nesting before the Markdown parser recurses into it."""
     for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.expandtabs(4).lstrip(" >")
-        prefix = line.expandtabs(4)[:len(line.expandtabs(4)) - len(stripped)]
+        expanded = line.expandtabs(4)
+        prefix = expanded[:len(expanded) - len(expanded.lstrip(" >"))]
         levels = prefix.count(">") + prefix.count(" ") // 4
         if levels > MAX_INDENT_LEVELS:
             raise OctavoError(f"the text is nested {levels} levels deep (lists or quotes "

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,21 +181,8 @@ def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
     downsample_images(target, SCREEN_IMAGE_PPI)
 
 
-def _fixed_document_id(book: Book):
-    """Print PDF finisher: WeasyPrint writes a random XMP DocumentID (uuid4) for PDF/X-4."""
-    document_id = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, book.metadata.identifier)}"
-
-    def finish(document, pdf) -> None:
-        for stream in pdf.objects:
-            if isinstance(stream, pydyf.Stream) and stream.extra.get("Type") == "/Metadata":
-                stream.stream = [re.sub(rb"xmp\.did:[0-9a-fA-F-]{36}", document_id.encode(),
-                                        part if isinstance(part, bytes) else part.encode())
-                                 for part in stream.stream]
-    return finish
-
-
 def write_print_pdf(layout: Layout, book: Book, target: Path) -> None:
     """PDF/X-4 with a CMYK output intent, 3 mm bleed and crop marks, full-resolution images."""
     _fix_dates(layout, book)
     _write(layout, target, pdf_variant="pdf/x-4", pdf_identifier=pdf_identifier(book, "print"),
-           custom_metadata=True, output_intent="device-cmyk", finisher=_fixed_document_id(book))
+           custom_metadata=True, output_intent="device-cmyk")

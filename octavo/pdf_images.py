@@ -24,7 +24,7 @@ def downsample_images(path: Path, ppi: int) -> dict:
     before = path.stat().st_size
     resampled = 0
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        placed, _ = walk_pdf(pdf)
+        placed, _ = walk_pdf(pdf, text=False)  # only where the images are
         largest: dict[str, tuple[float, float]] = {}
         for image in placed:
             width, height = largest.get(image.name, (0.0, 0.0))

@@ -6,6 +6,7 @@ excludes the running heads (top margin) and folios (bottom margin).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from pathlib import Path
@@ -21,20 +22,26 @@ HYPHEN_BREAK = re.compile("[\u2010\u00ad]\\s*")  # WeasyPrint's hyphenation mark
 
 def page_texts(pdf: Path, body_only: bool = True) -> list[str]:
     """The text of each page; `body_only` drops running heads and folios."""
-    document = pypdfium2.PdfDocument(str(pdf))
+    stat = Path(pdf).stat()
+    return list(_both_texts(str(pdf), stat.st_size, stat.st_mtime_ns)[0 if body_only else 1])
+
+
+@functools.lru_cache(maxsize=4)
+def _both_texts(pdf: str, size: int, mtime_ns: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(body texts, whole-page texts): one pdfium pass serves the text and booklet checks."""
+    document = pypdfium2.PdfDocument(pdf)
     try:
-        texts = []
+        bodies, wholes = [], []
         for page in document:
             text_page = page.get_textpage()
             left, bottom, right, top = page.get_trimbox()
-            if body_only:
-                bottom, top = bottom + TEXT_BOTTOM_MM * MM, top - TEXT_TOP_MM * MM
             # Always bounded: pdfium's unbounded extraction drops hard hyphens at line ends.
-            text = text_page.get_text_bounded(left, bottom, right, top)
-            texts.append(text)
+            wholes.append(text_page.get_text_bounded(left, bottom, right, top))
+            bodies.append(text_page.get_text_bounded(left, bottom + TEXT_BOTTOM_MM * MM, right,
+                                                     top - TEXT_TOP_MM * MM))
             text_page.close()
             page.close()
-        return texts
+        return tuple(bodies), tuple(wholes)
     finally:
         document.close()
 

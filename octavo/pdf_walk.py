@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass
 
 import pikepdf
 
 MAX_DEPTH = 12
 WALKED_OPERATORS = "q Q cm Tf Tj TJ ' \" Do"  # pikepdf skips the rest in C++
+IMAGE_OPERATORS = "q Q cm Do"  # enough to place the images, when the text is not wanted
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,30 @@ def _multiply(m, n):
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
+_HEX_STRING = re.compile(rb"<([0-9A-Fa-f]*)>")
+
+
+def _tj_codes(array) -> bytes:
+    """The bytes of a TJ array's strings, joined. Fast path: its unparsed form holds hex
+    strings and empty literals only (as WeasyPrint writes them); else item by item."""
+    unparsed = array.unparse()
+    if b"(" not in unparsed.replace(b"()", b""):
+        strings = _HEX_STRING.findall(unparsed)
+        if unparsed.count(b"<") == len(strings) and not any(len(h) % 2 for h in strings):
+            return bytes.fromhex(b"".join(strings).decode("ascii"))
+    return b"".join(bytes(item) for item in array if isinstance(item, pikepdf.String))
+
+
 def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0):
     if depth > MAX_DEPTH:
         return
     stack, font = [], None
     xobjects = resources.get("/XObject", {}) if resources is not None else {}
     fonts = resources.get("/Font", {}) if resources is not None else {}
-    for operands, operator in pikepdf.parse_content_stream(stream_owner, WALKED_OPERATORS):
+    if runs is None and not xobjects:
+        return  # no image on this page, and the text is not wanted
+    operators = WALKED_OPERATORS if runs is not None else IMAGE_OPERATORS
+    for operands, operator in pikepdf.parse_content_stream(stream_owner, operators):
         op = str(operator)
         if op == "q":
             stack.append(ctm)
@@ -96,8 +115,7 @@ def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0)
             runs.append(TextRun(page, font, bytes(operands[-1])))
         elif op == "TJ" and font is not None:
             # One run per TJ, not per string: a justified line has dozens (codes stay aligned).
-            runs.append(TextRun(page, font, b"".join(
-                bytes(item) for item in operands[0] if isinstance(item, pikepdf.String))))
+            runs.append(TextRun(page, font, _tj_codes(operands[0])))
         elif op == "Do":
             name = str(operands[0])
             xobject = xobjects.get(name)
@@ -114,9 +132,10 @@ def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0)
                       page, images, runs, fonts_seen, depth + 1)
 
 
-def walk_pdf(pdf: pikepdf.Pdf) -> tuple[list[PlacedImage], list[TextRun]]:
-    images, runs, fonts_seen = [], [], {}
+def walk_pdf(pdf: pikepdf.Pdf, text: bool = True) -> tuple[list[PlacedImage], list[TextRun]]:
+    """The placed images and (unless `text` is False, which is much quicker) the text runs."""
+    images, runs, fonts_seen = [], [] if text else None, {}
     for number, page in enumerate(pdf.pages, 1):
         _walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), number, images, runs,
               fonts_seen)
-    return images, runs
+    return images, runs if text else []

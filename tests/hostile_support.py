@@ -95,7 +95,7 @@ def huge_paragraph(size: int = 200_000) -> str:
         text.append(word)
         length += len(word) + 1
         index += 1
-    return " ".join(text)[: size - 1] + ".\n"
+    return " ".join(text)[: size - 2] + ".\n"
 
 
 def nested_markdown_lists(levels: int = 1000) -> str:

@@ -13,13 +13,13 @@ all: build
 system-deps:
 	@bash tools/install-system-deps.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | system-deps
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-$(ACE): package.json package-lock.json
+$(ACE): package.json package-lock.json | system-deps
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

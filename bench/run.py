@@ -115,7 +115,7 @@ def _pandoc() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def _chapters(manuscript: Path) -> list[str]:
+def _chapters(manuscript: Path) -> tuple[list[str], str]:
     import tomllib
     meta = tomllib.loads((manuscript / "metadata.toml").read_text(encoding="utf-8"))
     return list(meta["chapters"]), meta["title"]
@@ -177,7 +177,7 @@ def bench_size(pages: int, work: Path, repeat: int) -> dict:
     }
 
 
-def booklet_seconds(print_pdf: Path, runs: int = 5) -> dict:
+def booklet_seconds(print_pdf: Path, runs: int = 9) -> dict:
     from octavo.booklet import impose_booklet
     target = print_pdf.parent / "bench-booklet.pdf"
     info = impose_booklet(print_pdf, target)  # warm-up

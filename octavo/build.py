@@ -76,7 +76,7 @@ def build(options: BuildOptions) -> BuildResult:
     clock = Stopwatch(result.timings, show_progress(options))      # shown after 1 s on a TTY
     cache = BuildCache(options)                                    # a hash of each output's inputs
     if cache.up_to_date():                                         # nothing changed: keep it all
-        return cache.reuse(result)
+        return clock.done(cache.reuse(result, load_book(options.manuscript)))
     book = result.book = load_book(options.manuscript)             # manuscript → Book
     clock.lap("load")
     if cache.needs_layout(PAGED_KINDS):                            # only when a PDF is remade

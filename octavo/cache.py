@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 CACHE_NAME = ".octavo-cache.json"
-FORMAT = 1
+FORMAT = 2
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 EPUB_STYLES = ("epub.css",)  # everything else in styles/ is for the paged (PDF) outputs
 REPORT_NAME = "report.json"
@@ -155,18 +155,27 @@ class BuildCache:
 
     def _intact(self, kind: str) -> bool:
         entry = self.old.get("outputs", {}).get(kind)
-        return bool(entry) and _stamp(Path(entry["path"])) == entry["stamp"]
+        return bool(entry) and _stamp(self.path(kind)) == entry["stamp"]
+
+    def path(self, kind: str) -> Path:
+        """Where the last build put `kind` (file names are recorded: the folder may move)."""
+        return self.out / self.old["outputs"][kind]["file"]
+
+    def recorded(self) -> dict[str, Path]:
+        return {kind: self.path(kind) for kind in self.old.get("outputs", {})}
 
     def up_to_date(self) -> bool:
         """Nothing changed since the last build, and its outputs are as it left them."""
         old = self.old
-        return bool(old.get("outputs")) and old.get("inputs") == self.inputs_key \
+        return self.enabled and bool(old.get("outputs")) and bool(old.get("summary")) \
+            and old.get("inputs") == self.inputs_key \
             and all(self._intact(kind) for kind in old["outputs"]) \
             and (self.out / REPORT_NAME).is_file()
 
-    def reuse(self, result):
+    def reuse(self, result, book):
         """Fill `result` from the record of the last build (nothing is rebuilt)."""
-        result.outputs = {kind: Path(entry["path"]) for kind, entry in self.old["outputs"].items()}
+        result.book = book
+        result.outputs = self.recorded()
         result.findings = self._findings(self.old.get("all_findings", []))
         result.epub, result.booklet = self.kept_infos(None, None)
         result.reused = list(result.outputs)
@@ -294,7 +303,7 @@ class BuildCache:
         """Record this build (after its outputs are in place)."""
         result.reused = list(getattr(self, "made", None) and self.made.kept or [])
         for kind, path in result.outputs.items():
-            self.new["outputs"][kind] = {"key": self.key(kind), "path": str(path),
+            self.new["outputs"][kind] = {"key": self.key(kind), "file": Path(path).name,
                                          "stamp": _stamp(Path(path))}
         book, layout = result.book, self.new.get("layout") or {}
         self.new["summary"] = {
@@ -322,14 +331,14 @@ def reuse_unchanged(options):
     """
     started = time.perf_counter()
     cache = BuildCache(options)
-    if not cache.enabled or not cache.up_to_date() or not cache.old.get("summary"):
+    if not cache.up_to_date():
         return None
     from .limits import BuildSummary
     summary = cache.old["summary"]
     return BuildSummary(
         slug=summary["slug"], pages=summary["pages"], figures=summary["figures"],
         placeholders=tuple(summary["placeholders"]),
-        outputs={kind: Path(entry["path"]) for kind, entry in cache.old["outputs"].items()},
+        outputs=cache.recorded(),
         booklet=None if options.quiet else _booklet(cache.old.get("booklet")),  # for printing
         findings=cache._findings(cache.old.get("all_findings", [])),
         timings={"unchanged": elapsed(started)})
@@ -390,7 +399,7 @@ class Made:
         if self.cache.stale(kind):
             self.paths[kind] = self.outputs.path(name)
             return self.paths[kind]
-        self.paths[kind] = Path(self.cache.old["outputs"][kind]["path"])
+        self.paths[kind] = self.cache.path(kind)
         self.kept.append(kind)
         return None
 

@@ -120,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         if result.booklet is not None:
             from .booklet import print_instructions  # pikepdf: only when it is needed
             print(print_instructions(result.booklet))
-    print(summary(result.findings), file=sys.stderr if failed(result.findings, args.release)
-          else sys.stdout)
+    if failed(result.findings, args.release):
+        print(summary(result.findings), file=sys.stderr)
+    elif not args.quiet:
+        print(summary(result.findings))
     if failed(result.findings, args.release):
         print(f"octavo: the checks failed; see {args.out / 'report.json'}", file=sys.stderr)
         return EXIT_CHECKS

@@ -200,11 +200,9 @@ def add_end_mark(documents: list[ContentDocument]) -> None:
     chapters = [doc for doc in documents if doc.kind == "chapter"]
     if not chapters:
         return
-    paragraphs = [p for p in chapters[-1].root.iter("p")
-                  if not any(a.tag in ("figure", "li", "aside", "blockquote")
-                             for a in p.iterancestors())]
-    if paragraphs:
-        paragraphs[-1].append(front_matter.end_mark())
+    last = front_matter.last_text_paragraph(chapters[-1].root)
+    if last is not None:
+        last.append(front_matter.end_mark())
 
 
 def mark_opening_paragraph(documents: list[ContentDocument]) -> None:
@@ -248,7 +246,10 @@ def rewrite_links(book: Book, documents: list[ContentDocument]) -> None:
             href = link.get("href")
             if href is None or urlsplit(href).scheme:
                 continue
-            link.set("href", _resolve(href, doc, where, anywhere, first_file, by_source))
+            try:
+                link.set("href", _resolve(href, doc, where, anywhere, first_file, by_source))
+            except OctavoError:
+                link.attrib.pop("href")  # reported as MS-004 by the manuscript checks
 
 
 def _resolve(href, doc, where, anywhere, first_file, by_source) -> str:

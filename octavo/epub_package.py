@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +145,7 @@ def _ebook(book: Book, parts: PackageParts) -> epub.EpubBook:
 
     ebook.set_cover(parts.cover.name, parts.cover.data, create_page=False)
     for resource in parts.resources:
-        uid = resource.name.rsplit(".", 1)[0].replace("/", "-")
+        uid = "r-" + re.sub(r"[^A-Za-z0-9_-]", "-", resource.name)  # a.jpg ≠ a.svg
         ebook.add_item(epub.EpubItem(uid=uid, file_name=resource.name,
                                      media_type=resource.media_type, content=resource.data))
     spine = []

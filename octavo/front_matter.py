@@ -88,3 +88,17 @@ def end_mark():
     mark = E.SPAN(E.CLASS("end-mark"), END_MARK, role="img")
     mark.set("aria-label", "End of text")
     return mark
+
+
+def last_text_paragraph(root):
+    """The paragraph the end mark closes: the last one of the running text.
+
+    Paragraphs in figures, list items, asides, quotations and notes don't count.
+    Used by the PDF and the EPUB writers alike, so the mark stands in the same place.
+    """
+    def in_text(paragraph) -> bool:
+        return not any(a.tag.rsplit("}", 1)[-1] in ("figure", "li", "aside", "blockquote")
+                       or "footnote" in (a.get("class") or "") for a in paragraph.iterancestors())
+
+    paragraphs = [p for p in root.iter("{*}p") if in_text(p)]
+    return paragraphs[-1] if paragraphs else None

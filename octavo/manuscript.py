@@ -88,6 +88,9 @@ class Chapter:
         """The manuscript line where `text` (plain words, as extracted) starts."""
         return source_line(self.markdown, text)
 
+    def ids(self) -> set[str]:
+        return {element.get("id") for element in self.body.iter() if element.get("id")}
+
     def copy_body(self) -> lxml_html.HtmlElement:
         return copy.deepcopy(self.body)
 
@@ -102,6 +105,27 @@ class Book:
     @property
     def placeholders(self) -> list[Figure]:
         return [figure for figure in self.figures if figure.image.placeholder]
+
+    def link_target(self, chapter: Chapter, href: str) -> str | None:
+        """The id an internal link leads to (`#id`, `02-x.md`, `02-x.md#id`), or None.
+
+        Ids are unique across the book, so the id alone names the place in a single
+        document (the PDFs); the EPUB finds the file that holds it.
+        """
+        path, _, fragment = href.partition("#")
+        fragment = unquote(fragment)
+        target = chapter
+        if path:
+            name = unquote(path).rsplit("/", 1)[-1]
+            target = next((c for c in self.chapters if c.source.name == name), None)
+            if target is None:
+                return None
+            if not fragment:
+                return target.id
+        if fragment and fragment in target.ids():
+            return fragment
+        holders = [c for c in self.chapters if fragment and fragment in c.ids()]
+        return fragment if not path and len(holders) == 1 else None
 
 
 def _words(text: str) -> list[str]:
@@ -365,11 +389,16 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
         number = len(book.figures) + 1
         img = element.find("img")
         src = img.get("src", "") if img is not None else ""
-        caption_node = element.find(".//span[@class='caption']")
+        caption_node = (element.find(".//span[@class='caption']")
+                        if element.find(".//span[@class='caption']") is not None
+                        else element.find("figcaption"))  # raw HTML figures have no spans
         credit_node = element.find(".//span[@class='credit']")
-        line = source_line(chapter.markdown, src) if src else None
+        line = source_line(chapter.markdown, src or element.text_content())
         if element.get("data-problem"):
             raise OctavoError(element.get("data-problem"), chapter.source, line)
+        if img is None:
+            raise OctavoError("a figure has no image", chapter.source, line,
+                              hint="give it one `![alt text](images/file.jpg)` line")
         src, path, line, info = _image(book, chapter, img)
         if not element.get("id"):
             figure_id, suffix = f"fig-{number}", 1

@@ -38,11 +38,18 @@ class FigureBlockProcessor(BlockProcessor):
 
     def run(self, parent, blocks):
         lines = blocks.pop(0).split("\n")[1:]
-        # A blank line inside the fence splits it into several blocks: rejoin.
-        while lines[-1:] != [FENCE_CLOSE] and blocks:
-            lines += blocks.pop(0).split("\n")
-        if lines[-1:] == [FENCE_CLOSE]:
-            lines = lines[:-1]
+        closing = self._closing_block(lines, blocks)
+        problem = None
+        if closing is None:
+            problem = "the figure is not closed: end it with a line `:::`"
+        else:
+            for _ in range(closing):  # a blank line inside the fence split it: rejoin
+                lines += [""] + blocks.pop(0).split("\n")
+            end = next(i for i, line in enumerate(lines) if line.strip() == FENCE_CLOSE)
+            rest = "\n".join(lines[end + 1:]).strip("\n")
+            if rest:
+                blocks.insert(0, rest)  # text right after the fence is the next block
+            lines = lines[:end]
         lines = [line.strip() for line in lines if line.strip()]
 
         figure = etree.SubElement(parent, "figure", {"class": "plate"})
@@ -51,7 +58,9 @@ class FigureBlockProcessor(BlockProcessor):
             etree.SubElement(figure, "img", {"src": image["src"], "alt": image["alt"].strip()})
             lines = lines[1:]
         else:
-            figure.set("data-problem", "the figure has no image line `![alt](file)`")
+            problem = problem or "the figure has no image line `![alt](file)`"
+        if problem:
+            figure.set("data-problem", problem)
         credit = None
         if lines and (found := CREDIT_LINE.match(lines[-1])):
             credit = found["credit"].strip()
@@ -65,6 +74,20 @@ class FigureBlockProcessor(BlockProcessor):
                 span.tail = " " if credit else None
             if credit:
                 etree.SubElement(figcaption, "span", {"class": "credit"}).text = credit
+
+
+    @staticmethod
+    def _closing_block(lines: list[str], blocks: list[str]) -> int | None:
+        """How many more blocks up to the closing `:::`; None if the figure is not closed."""
+        if any(line.strip() == FENCE_CLOSE for line in lines):
+            return 0
+        for count, block in enumerate(blocks, 1):
+            block_lines = block.split("\n")
+            if FENCE_OPEN.match(block_lines[0].strip()):
+                return None  # the next figure begins first
+            if any(line.strip() == FENCE_CLOSE for line in block_lines):
+                return count
+        return None
 
 
 class FigureExtension(Extension):

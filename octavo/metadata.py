@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import OctavoError
+from .errors import OctavoError, UsageError
 
 METADATA_FILE = "metadata.toml"
 REQUIRED = ("title", "language", "identifier")
@@ -48,7 +48,11 @@ class Metadata:
         Used for every date written into an output, so builds are reproducible.
         """
         if source_date_epoch:
-            return dt.datetime.fromtimestamp(int(source_date_epoch), dt.timezone.utc)
+            try:
+                return dt.datetime.fromtimestamp(int(source_date_epoch), dt.timezone.utc)
+            except (ValueError, OverflowError, OSError):
+                raise UsageError(f"SOURCE_DATE_EPOCH={source_date_epoch!r} is not a time",
+                                 hint="set it to whole seconds since 1970, or unset it") from None
         parts = [int(p) for p in (self.date or "2000").split("-")] + [1, 1]
         return dt.datetime(parts[0], parts[1], parts[2], tzinfo=dt.timezone.utc)
 
@@ -57,6 +61,17 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     return "-".join(words[:8]) or "book"
+
+
+def _valid_date(text: str) -> bool:
+    if not DATE.match(text):
+        return False
+    parts = (text + "-01-01")[:10] if len(text) == 4 else (text + "-01")[:10]
+    try:
+        dt.date.fromisoformat(parts)
+    except ValueError:
+        return False
+    return True
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -104,8 +119,8 @@ def load_metadata(folder: Path) -> Metadata:
     if not LANGUAGE_TAG.match(data["language"]):
         fail("language", f"{data['language']!r} is not a language tag",
              hint="use a BCP 47 tag such as `en` or `az-Latn`")
-    if "date" in data and not DATE.match(data["date"]):
-        fail("date", f"date {data['date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    if "date" in data and not _valid_date(data["date"]):
+        fail("date", f"date {data['date']!r} is not a real YYYY, YYYY-MM or YYYY-MM-DD date")
     chapters = tuple(data.get("chapters") or sorted(
         p.name for p in folder.glob("*.md")))
     if not chapters:

@@ -8,6 +8,7 @@ the end mark closes the text.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 from lxml.html import builder as E
@@ -54,6 +55,19 @@ def _inline_footnotes(body) -> None:
         block.drop_tree()
 
 
+def _internal_links(book: Book, chapter, body) -> None:
+    """Links between chapters point into the one paged document; broken ones lose their href."""
+    for link in body.iter("a"):
+        href = link.get("href")
+        if not href or urlsplit(href).scheme:
+            continue
+        target = book.link_target(chapter, href)
+        if target is None:
+            link.attrib.pop("href")  # reported as MS-004 by the manuscript checks
+        else:
+            link.set("href", f"#{target}")
+
+
 def _lead_in(paragraph) -> None:
     """Set the first words of the text in small capitals, as a magazine opening does."""
     text = paragraph.text or ""
@@ -64,13 +78,6 @@ def _lead_in(paragraph) -> None:
     span.tail = " " + text[words.end():]
     paragraph.text = None
     paragraph.insert(0, span)
-
-
-def _last_paragraph(chapter_body):
-    paragraphs = [p for p in chapter_body.iter("p")
-                  if not any(a.tag in ("figure", "li", "aside") or "footnote" in a.get("class", "")
-                             for a in p.iterancestors())]
-    return paragraphs[-1] if paragraphs else None
 
 
 def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.HtmlElement:
@@ -88,6 +95,7 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
     article = E.ARTICLE(E.CLASS("text"))
     for chapter in book.chapters:
         body = chapter.copy_body()
+        _internal_links(book, chapter, body)
         _inline_footnotes(body)
         (placement or Placement()).apply(body)
         article.append(body)
@@ -95,7 +103,7 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
     if first is not None:
         first.set("class", (first.get("class", "") + " opening-paragraph").strip())
         _lead_in(first)
-    last = _last_paragraph(article)
+    last = front_matter.last_text_paragraph(article)
     if last is not None:
         last.append(front_matter.end_mark())
         last[-1].tail = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import tinycss2
 from lxml import etree
 
 from .errors import OctavoError
@@ -16,7 +17,6 @@ ACTIVE_ELEMENTS = {"script", "foreignObject", "iframe", "object", "embed", "hand
                    "listener", "include"}
 # An entity declaration, or a DOCTYPE with an internal subset (where they are declared).
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
-CSS_URL = re.compile(r"url\(\s*([^)]*?)\s*\)", re.IGNORECASE)
 
 
 def check_svg(path: Path, where: str, line: int | None) -> None:
@@ -64,14 +64,30 @@ def check_svg(path: Path, where: str, line: int | None) -> None:
                                   where, line, hint="remove scripts and event handlers")
             if attribute == "href":
                 _check_reference(path, value, where, line)
-            for target in CSS_URL.findall(value):
+            for target in _css_urls(tinycss2.parse_component_value_list(value)):
                 _check_reference(path, target, where, line)
         if local == "style" and element.text:
-            if "@import" in element.text:
+            rules = tinycss2.parse_stylesheet(element.text)
+            if any(rule.type == "at-rule" and rule.lower_at_keyword == "import" for rule in rules):
                 raise OctavoError(f"SVG {path.name} imports a stylesheet", where, line,
                                   hint="put the styles in the SVG itself")
-            for target in CSS_URL.findall(element.text):
+            for target in _css_urls(rules):
                 _check_reference(path, target, where, line)
+
+
+def _css_urls(nodes) -> list[str]:
+    """Every URL in CSS, as tinycss2 reads it (escapes and any letter case included)."""
+    found = []
+    for node in nodes:
+        if node.type == "url":
+            found.append(node.value)
+        elif node.type == "function" and node.lower_name in ("url", "src", "image", "image-set"):
+            found += [arg.value for arg in node.arguments if arg.type == "string"]
+        for children in ("prelude", "content", "arguments"):
+            value = getattr(node, children, None)
+            if isinstance(value, list):
+                found += _css_urls(value)
+    return found
 
 
 def _check_reference(path: Path, href: str, where: str, line: int | None) -> None:

@@ -91,9 +91,8 @@ def watch(options, time_limit: float = DEFAULT_TIME_LIMIT,
 
     _say(f"Watching {', '.join(str(root) for root in roots)} (Ctrl-C to stop)")
     try:
-        recorded = BuildCache(options).old.get("outputs", {})  # the last build's outputs
-        stamps = rebuild(options, time_limit, memory_limit,
-                         _stamps({kind: entry["path"] for kind, entry in recorded.items()}))
+        recorded = BuildCache(options).recorded()  # the last build's outputs
+        stamps = rebuild(options, time_limit, memory_limit, _stamps(recorded))
         for changes in changes_in(*roots, watch_filter=Sources(), stop_event=stop,
                                   raise_interrupt=True):
             _say(f"changed: {_describe(changes, roots)}")

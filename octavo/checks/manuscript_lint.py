@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from ..fonts import BODY_FAMILY, covered_characters
 from . import ERROR, INFO, WARNING, CheckContext, Finding
@@ -49,13 +50,15 @@ def figures_have_alt_and_caption(context: CheckContext) -> list[Finding]:
 
 def links_and_notes_resolve(context: CheckContext) -> list[Finding]:
     findings = []
-    ids = {el.get("id") for ch in context.book.chapters for el in ch.body.iter() if el.get("id")}
-    for chapter in context.book.chapters:
+    book = context.book
+    for chapter in book.chapters:
         for link in chapter.body.iter("a"):
             href = link.get("href", "")
-            if href.startswith("#") and href[1:] not in ids:
+            if not href or urlsplit(href).scheme or "footnote-backref" in link.get("class", ""):
+                continue
+            if book.link_target(chapter, href) is None:
                 findings.append(Finding("MS-004", ERROR, f"link to {href!r} goes nowhere: "
-                                        "no heading or note has that id",
+                                        "no chapter, heading or note has that name",
                                         _where(chapter, link.text_content())))
         for text, block in _text_nodes(chapter.body):
             for found in UNDEFINED_NOTE.finditer(text):

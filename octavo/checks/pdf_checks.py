@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import pikepdf
@@ -132,6 +133,11 @@ def links_resolve(context: CheckContext) -> list[Finding]:
                         continue
                     target = annot.get("/Dest")
                     action = annot.get("/A")
+                    uri = str(action.get("/URI", "")) if action is not None else ""
+                    if uri and urlsplit(uri).scheme not in ("http", "https", "mailto"):
+                        findings.append(Finding("PDF-006", ERROR, f"link to {uri[:80]!r} "
+                                                "leads to a file, not a page of this PDF",
+                                                f"{path.name} p. {number}"))
                     if target is None and action is not None and action.get("/S") == "/GoTo":
                         target = action.get("/D")
                     if isinstance(target, (pikepdf.String, pikepdf.Name)) and \

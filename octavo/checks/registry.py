@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,10 +38,12 @@ def _epubcheck_findings(epub: Path) -> list[Finding]:
             for m in run_epubcheck(epub)]
 
 
-def _ace_findings(epub: Path, report_folder: Path) -> list[Finding]:
+def _ace_findings(epub: Path) -> list[Finding]:
+    with tempfile.TemporaryDirectory(prefix="octavo-ace-report-") as report_folder:
+        messages = run_ace(epub, Path(report_folder))
     return [Finding("EPUB-002", ERROR if m.severity in ("critical", "serious") else WARNING,
                     f"Ace {m.code} ({m.severity}): {m.message}", f"{epub.name}/{m.file or ''}")
-            for m in run_ace(epub, report_folder)]
+            for m in messages]
 
 
 class PendingValidators:
@@ -51,7 +54,7 @@ class PendingValidators:
         epub = context.outputs.get("epub")
         self.futures = [] if epub is None else [
             self.pool.submit(_epubcheck_findings, epub),
-            self.pool.submit(_ace_findings, epub, epub.parent / "ace")]
+            self.pool.submit(_ace_findings, epub)]
 
     def result(self) -> list[Finding]:
         try:

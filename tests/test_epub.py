@@ -464,16 +464,26 @@ def test_two_writes_are_byte_identical(builds, tmp_path, monkeypatch):
 
 # ---------- errors a writer can make ----------
 
-def test_broken_link_names_its_file_and_line(tmp_path):
+def test_broken_link_is_reported_and_dropped(tmp_path):
+    """A link that leads nowhere: the EPUB keeps the words without the link, MS-004 says where."""
+    from octavo.checks import CheckContext
+    from octavo.checks.manuscript_lint import links_and_notes_resolve
     manuscript = tmp_path / "book"
     shutil.copytree(FIXTURES / "book", manuscript)
     with (manuscript / "02-harbour.md").open("a", encoding="utf-8") as text:
         text.write("\nSee [the lamp room](01-arrival.md#the-lamp-room).\n")
-    with pytest.raises(OctavoError) as caught:
-        write_epub(load_book(manuscript), tmp_path / "out.epub", [])
-    assert caught.value.path.endswith("02-harbour.md")
-    assert caught.value.line == len((manuscript / "02-harbour.md").read_text().splitlines())
-    assert "the-lamp-room" in caught.value.message
+    book = load_book(manuscript)
+    write_epub(book, tmp_path / "out.epub", [])
+    with zipfile.ZipFile(tmp_path / "out.epub") as archive:
+        chapter = next(n for n in archive.namelist() if n.endswith("ch2.xhtml"))
+        root = etree.fromstring(archive.read(chapter))
+    link = next(a for a in root.iter("{http://www.w3.org/1999/xhtml}a")
+                if a.text == "the lamp room")
+    assert link.get("href") is None
+    findings = links_and_notes_resolve(CheckContext(book))
+    lines = len((manuscript / "02-harbour.md").read_text().splitlines())
+    assert [(f.code, f.where) for f in findings] == [("MS-004", f"02-harbour.md:{lines}")]
+    assert "the-lamp-room" in findings[0].message
 
 
 def test_malformed_language_tag_names_its_file(tmp_path):

@@ -13,6 +13,8 @@ measures, each build in a fresh subprocess:
   pandoc-epub        pandoc 3 (PyPI pypandoc_binary): Markdown → EPUB
   pandoc-pdf         pandoc 3: Markdown → PDF with --pdf-engine=weasyprint
 
+With --repeat N each build runs N times, interleaved, and the table shows the fastest
+run (other processes only ever slow a build down); every run is in the JSON.
 Wall time, CPU time (children included) and peak RSS come from a fresh wrapper process
 per build: `resource.getrusage(RUSAGE_CHILDREN)` after the build exits. Peak RSS is the
 largest single process of the build's tree (ru_maxrss), as the kernel reports it.
@@ -154,8 +156,13 @@ def bench_size(pages: int, work: Path, repeat: int) -> dict:
                            "--metadata", f"title={title}", "--pdf-engine=weasyprint",
                            "-c", str(css), "--embed-resources", "--standalone"], cwd=manuscript)
     report = json.loads((work / f"out{pages}-0" / "full" / "report.json").read_text())
-    summary = {name: {key: statistics.median(r[key] for r in runs)
-                      for key in ("wall_s", "cpu_s", "rss_mb")} | {"exit": runs[-1]["exit"]}
+    # With --repeat, the fastest run of each build: other processes on the machine only ever
+    # slow a build down, so the minimum is the least disturbed figure (all runs are in "runs").
+    summary = {name: {"wall_s": min(r["wall_s"] for r in runs),
+                      "cpu_s": min(r["cpu_s"] for r in runs),
+                      "rss_mb": max(r["rss_mb"] for r in runs),
+                      "wall_s_median": statistics.median(r["wall_s"] for r in runs),
+                      "exit": runs[-1]["exit"]}
                for name, runs in results.items()}
     plain = summary["weasyprint"]["wall_s"]
     return {
@@ -205,7 +212,8 @@ def table(sizes: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 300])
-    parser.add_argument("--repeat", type=int, default=1, help="runs per build (median)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per build; the table shows the fastest (all are in the JSON)")
     parser.add_argument("--json", type=Path, help="also write the JSON here")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()

@@ -339,6 +339,13 @@ def _die_with(parent: int) -> None:
     if os.getppid() != parent:  # the parent died before prctl: stop now
         raise _Stopped()
 
+    def parent_still_there() -> None:  # checked again just before the outputs are renamed
+        if os.getppid() != parent:
+            raise _Stopped()
+
+    from . import outputs
+    outputs.BEFORE_COMMIT.append(parent_still_there)
+
 
 def _limit_memory(limit: int) -> None:
     soft, hard = resource.getrlimit(MEMORY_RLIMIT)

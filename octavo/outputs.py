@@ -7,8 +7,15 @@ any stage (or is interrupted) leaves the previous `dist/` files byte-identical.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
+from typing import Callable
+
+# Called just before the renames; one may raise to abandon the build (limits.py checks
+# that the command line that started the build is still there to report it).
+BEFORE_COMMIT: list[Callable[[], None]] = []
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 class Outputs:
@@ -29,14 +36,24 @@ class Outputs:
         return next(final for final, temp in self.pending.items() if temp == temporary)
 
     def commit(self) -> list[Path]:
-        """Move every finished output into place (each rename is atomic)."""
-        written = []
-        for final, temporary in self.pending.items():
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, final)
-            written.append(final)
-        self.pending.clear()
-        return written
+        """Move every finished output into place: all of them, or (stopped before) none.
+
+        Each rename is atomic; a stop signal arriving during the renames waits until
+        they are all done, so an interrupted build never leaves half new outputs.
+        """
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            for hook in BEFORE_COMMIT:
+                hook()
+            written = []
+            for final, temporary in self.pending.items():
+                os.chmod(temporary, 0o644)
+                os.replace(temporary, final)
+                written.append(final)
+            self.pending.clear()
+            return written
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def discard(self) -> None:
         for temporary in self.pending.values():
@@ -48,7 +65,11 @@ class Outputs:
 
     def __exit__(self, kind, error, trace):
         if kind is None:
-            self.commit()
+            try:
+                self.commit()
+            except BaseException:
+                self.discard()
+                raise
         else:
             self.discard()
         return False

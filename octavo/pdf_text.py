@@ -18,6 +18,24 @@ TEXT_TOP_MM = 17  # must match the @page margins in styles/base.css
 TEXT_BOTTOM_MM = 24
 LIST_MARKER = "\u2013\u2002"  # the ::marker of list items in styles/base.css
 HYPHEN_BREAK = re.compile("[\u2010\u00ad]\\s*")  # WeasyPrint's hyphenation mark + line end
+# A footnote at the foot of a page starts a line with its number, a full stop and an
+# en space: `.footnote::footnote-marker` in styles/base.css.
+NOTE_START = re.compile(r"(?:^|\r?\n)\d+\.\u2002")
+
+
+def split_notes(page_text: str) -> tuple[str, str]:
+    """(running text, footnotes) of one page's body text: the notes come last."""
+    found = NOTE_START.search(page_text)
+    if found is None:
+        return page_text, ""
+    return page_text[:found.start()], page_text[found.start():]
+
+
+def running_text_and_notes(pdf: Path) -> tuple[str, str]:
+    """The PDF's running text (notes taken out, so a sentence runs on across a page
+    whose foot holds notes) and its notes, each as one string."""
+    parts = [split_notes(text) for text in page_texts(pdf)]
+    return " ".join(body for body, _ in parts), " ".join(notes for _, notes in parts)
 
 
 def page_texts(pdf: Path, body_only: bool = True) -> list[str]:

@@ -343,3 +343,28 @@ def test_validators_map_every_message_to_a_finding(real_build, tmp_path):
     assert "EPUB-001" in codes(findings)  # epubcheck: the missing file (RSC-001)
     assert "EPUB-002" in codes(findings)  # Ace: the image without alt text
     assert any("RSC-001" in f.message for f in findings)
+
+
+def test_notes_at_the_foot_of_pages_do_not_break_sentences(tmp_path):
+    """Two chapters full of notes: sentences run on across pages whose feet hold notes,
+    and note numbers restart with each chapter, as in the manuscript and the EPUB."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    chapters = []
+    for number in (1, 2):
+        blocks = [f"# Chapter {number}"]
+        for paragraph in range(9):
+            first = 100 * number + 10 * paragraph
+            blocks.append(sentences(first, 5) + f"[^n{paragraph}] " + sentences(first + 5, 4))
+        blocks += [f"[^n{p}]: The note for paragraph {p} of chapter {number}, "
+                   "which sits at the foot of its page in both PDFs." for p in range(9)]
+        (folder / f"{number}.md").write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+        chapters.append(f"{number}.md")
+    (folder / "metadata.toml").write_text(METADATA.replace('["text.md"]', str(chapters))
+                                          .replace("'", '"'), encoding="utf-8")
+    book = load_book(folder)
+    layout = render(book, PAGED_CSS)
+    write_screen_pdf(layout, book, tmp_path / "notes.pdf")
+    assert layout.page_count >= 8
+    findings = run([text_is_complete], book, layout, {"pdf": tmp_path / "notes.pdf"})
+    assert findings == []

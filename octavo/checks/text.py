@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..pdf_text import normalise, page_texts
+from ..pdf_text import normalise, running_text_and_notes
 from . import ERROR, WARNING, CheckContext, Finding
 
 DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
@@ -53,31 +53,39 @@ def _own_text(element) -> str:
     return "".join(parts)
 
 
-def sentences(book) -> list[tuple[str, str, bool]]:
-    """(sentence, where, floats) for every distinctive sentence of the manuscript.
+TEXT, CAPTION, NOTE = "text", "caption", "note"
 
-    `floats` marks notes and captions, which the layout may place out of text order.
+
+def sentences(book) -> list[tuple[str, str, str]]:
+    """(sentence, where, kind) for every distinctive sentence of the manuscript.
+
+    `kind` is text, caption or note: the layout places captions and notes out of
+    text order (a figure moves to fit a page, a note sits at the foot of its page).
     """
     found = []
     for chapter, element, text in _blocks(book):
-        is_note = element.tag == "figcaption" or any(
-            "footnote" in a.get("class", "") or a.tag == "figure" for a in element.iterancestors())
+        ancestors = list(element.iterancestors())
+        kind = (NOTE if any("footnote" in a.get("class", "") for a in ancestors)
+                else CAPTION if element.tag == "figcaption" or any(
+                    a.tag == "figure" for a in ancestors) else TEXT)
         for sentence in SENTENCE_END.split(text):
             if len(sentence.split()) >= MIN_WORDS:
                 found.append((sentence, f"{chapter.source.name}:{chapter.line_of(text) or 1}",
-                              is_note))
+                              kind))
     return found
 
 
-def check_text(expected, text: str, output: str) -> list[Finding]:
+def check_text(expected, text: str, output: str, notes: str | None = None) -> list[Finding]:
+    """Count each sentence in `text`; note sentences in `notes` when the output sets
+    its notes apart (a PDF's notes sit at the foot of the page, inside the text)."""
     findings = []
     wanted = Counter(sentence for sentence, _, _ in expected)
     done = set()
-    for sentence, where, _ in expected:
+    for sentence, where, kind in expected:
         if sentence in done:
             continue
         done.add(sentence)
-        have = text.count(sentence)
+        have = (notes if kind == NOTE and notes is not None else text).count(sentence)
         if have < wanted[sentence]:
             findings.append(Finding("TXT-001", ERROR, f"missing from {output}: "
                                     f"\u201c{sentence[:80]}\u201d", where))
@@ -86,8 +94,8 @@ def check_text(expected, text: str, output: str) -> list[Finding]:
                                     f"{wanted[sentence]} in the manuscript: "
                                     f"\u201c{sentence[:80]}\u201d", where))
     position = 0
-    for sentence, where, floats in expected:
-        if floats:
+    for sentence, where, kind in expected:
+        if kind != TEXT:
             continue  # notes and figures are placed by the layout, not in text order
         found = text.find(sentence, position)
         if found < 0:
@@ -146,8 +154,9 @@ def text_is_complete(context: CheckContext) -> list[Finding]:
     findings = []
     for kind in ("pdf", "print-pdf"):
         if kind in context.outputs:
-            text = comparable(" ".join(page_texts(context.outputs[kind])))
-            findings += check_text(expected, text, context.outputs[kind].name)
+            text, notes = running_text_and_notes(context.outputs[kind])
+            findings += check_text(expected, comparable(text), context.outputs[kind].name,
+                                   comparable(notes))
     if "epub" in context.outputs:
         text = epub_reading_text(context.outputs["epub"])
         findings += check_text(expected, text, context.outputs["epub"].name)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import epub_media
 from .booklet import BookletInfo, impose_booklet
 from .cache import BuildCache
 from .checks import ERROR, CheckContext, Finding
@@ -52,20 +50,6 @@ class Stopwatch:
         return result
 
 
-@contextmanager
-def epub_styles(folder: Path):
-    """Let the EPUB writer read epub.css from `folder` (BuildOptions.styles).
-
-    epub_media reads it from a module constant; until stylesheet() takes a folder, it is
-    set here for the EPUB stage and put back afterwards.
-    """
-    saved, epub_media.STYLES = epub_media.STYLES, Path(folder)
-    try:
-        yield
-    finally:
-        epub_media.STYLES = saved
-
-
 OUTPUT_SUFFIXES = {"pdf": ".pdf", "print-pdf": "-print.pdf", "booklet": "-booklet.pdf",
                    "epub": ".epub", "proof": "-proof.png"}  # kind -> file name after the slug
 PAGED_KINDS = ("pdf", "print-pdf", "booklet", "proof")  # the outputs made from the layout
@@ -88,21 +72,22 @@ def build(options: BuildOptions) -> BuildResult:
         made = cache.outputs(outputs)                              # unchanged outputs are kept
         screen, printed, booklet, epub, proof = (made.target(kind, slug + suffix) for kind, suffix
                                                  in OUTPUT_SUFFIXES.items())  # None: kept
-
         def second_core():                                         # forked child: same layout
             if printed:
                 write_print_pdf(layout, book, printed)
-            with epub_styles(cache.styles):                        # styles/epub.css or a copy
-                made_epub = epub and write_epub(book, epub, cache.page_starts())  # PDF's pages
+            made_epub = epub and write_epub(book, epub, cache.page_starts(),  # PDF's pages
+                                            styles=cache.styles)
             return made_epub, booklet and impose_booklet(
                 made.current("print-pdf"), booklet, sheet=options.sheet,
-                creep_mm=options.creep_mm, marks=options.marks)
+                creep_mm=options.creep_mm, marks=options.marks), printed and layout.warnings
         child = jobs.fork(second_core)
         if screen:
             write_screen_pdf(layout, book, screen)
         if proof:
             write_proof_sheet(made.current("pdf"), proof)          # every page at a glance
-        result.epub, result.booklet = cache.kept_infos(*child.result())
+        made_epub, made_booklet, child_warnings = child.result()   # the print PDF's, too
+        result.epub, result.booklet = cache.kept_infos(made_epub, made_booklet)
+        layout and layout.add_warnings(child_warnings or ())
         clock.lap("outputs")
         result.outputs = made.finals()
     result.findings = run_checks(options, cache, result)           # fast checks (+ validators)

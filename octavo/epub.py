@@ -20,7 +20,7 @@ from lxml import etree
 
 from . import epub_content as content
 from .cover_image import HEIGHT, WIDTH, cover_alt, generate_cover
-from .epub_media import Resource, book_images, jpeg_copy, stylesheet, subset_fonts
+from .epub_media import STYLES, Resource, book_images, jpeg_copy, stylesheet, subset_fonts
 from .epub_package import Document, PackageParts, package_entries, write_zip
 from .epub_pages import PageMark, place_page_markers
 from .epub_xhtml import XML_NS, TocEntry, nav_document, xhtml_document
@@ -133,8 +133,11 @@ def _text_of(data: bytes) -> str:
     return "".join(texts)
 
 
-def write_epub(book: Book, target: Path, page_starts: list[PageStart]) -> EpubInfo:
-    """Write the EPUB 3 edition of `book` to `target`, with the PDF's page list."""
+def write_epub(book: Book, target: Path, page_starts: list[PageStart],
+               styles: Path = STYLES) -> EpubInfo:
+    """Write the EPUB 3 edition of `book` to `target`, with the PDF's page list.
+
+    `styles` is the folder holding epub.css (styles/ unless a build chose a copy)."""
     meta = book.metadata
     stamp = meta.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
     cover, alt = _cover(book)
@@ -156,7 +159,7 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart]) -> EpubIn
         documents=built, nav=nav, toc=toc, cover=cover, stamp=stamp,
         guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
                ("text", first_text, "Start of the text")],
-        resources=[stylesheet(), *images, *fonts], page_count=len(marks),
+        resources=[stylesheet(styles), *images, *fonts], page_count=len(marks),
         has_images=bool(images), pdf_name=f"{meta.slug}.pdf")
     entries = package_entries(book, parts)
     errors, preflight_warnings = preflight(entries)

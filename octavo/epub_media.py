@@ -177,5 +177,5 @@ def subset_fonts(text: str) -> list[Resource]:
     return fonts
 
 
-def stylesheet() -> Resource:
-    return Resource(f"styles/{STYLESHEET}", (STYLES / STYLESHEET).read_bytes(), "text/css")
+def stylesheet(styles: Path = STYLES) -> Resource:
+    return Resource(f"styles/{STYLESHEET}", (Path(styles) / STYLESHEET).read_bytes(), "text/css")

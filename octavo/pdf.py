@@ -40,6 +40,10 @@ class Layout:
     placement: Placement = field(default_factory=Placement)  # figures moved or made snug
     renders: int = 1  # layouts made to place the figures
 
+    def add_warnings(self, messages) -> None:
+        """Warnings from a write done elsewhere (the print PDF, in a forked child)."""
+        self.warnings.extend(m for m in messages if m not in self.warnings)
+
     @property
     def page_count(self) -> int:
         return len(self.document.pages)

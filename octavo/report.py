@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 
@@ -12,7 +13,11 @@ TOP = 8  # findings shown in the terminal summary
 
 
 def _sort_key(finding: Finding):
-    return ({"error": 0, "warning": 1}.get(finding.severity, 2), finding.code, finding.where)
+    """Errors first, then by code, then by place: file, then line or page as a number."""
+    place = [int(part) if part.isdigit() else part
+             for part in re.split(r"(\d+)", finding.where)]
+    return ({"error": 0, "warning": 1}.get(finding.severity, 2), finding.code,
+            [(0, p) if isinstance(p, int) else (1, p) for p in place])
 
 
 def summary(findings: list[Finding]) -> str:

@@ -52,7 +52,7 @@ class Stopwatch:
 
 OUTPUT_SUFFIXES = {"pdf": ".pdf", "print-pdf": "-print.pdf", "booklet": "-booklet.pdf",
                    "epub": ".epub", "proof": "-proof.png"}  # kind -> file name after the slug
-PAGED_KINDS = ("pdf", "print-pdf", "booklet", "proof")  # the outputs made from the layout
+PAGED_KINDS = ("pdf", "print-pdf")  # made from the layout (booklet and proof: from the PDFs)
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -61,3 +61,30 @@ def copy_fixture(name: str, into: Path) -> Path:
     target = into / name
     shutil.copytree(FIXTURES / name, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def weasyprint_warnings_fail_the_test():
+    """A WeasyPrint warning that escapes the build's own capture fails the test.
+
+    The build collects WeasyPrint's warnings (they become PDF-009 findings) and stops
+    them from propagating; anything that reaches the root logger escaped.
+    """
+    import logging
+
+    class Collect(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.messages = []
+
+        def emit(self, record):
+            if record.name.startswith("weasyprint"):
+                self.messages.append(record.getMessage())
+
+    handler = Collect()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert handler.messages == [], f"WeasyPrint warned: {handler.messages[:3]}"

@@ -142,7 +142,7 @@ def chapter_documents(book: Book) -> list[ContentDocument]:
 def _take_notes(body) -> dict[str, tuple[int, lxml_html.HtmlElement]]:
     """Remove Python-Markdown's note list; return (number, item) by note id, in order."""
     notes = {}
-    for block in body.xpath(".//div[contains(concat(' ', @class, ' '), ' footnote ')]"):
+    for block in body.xpath("./div[@class='footnote'][ol]"):  # Python-Markdown's list
         for number, item in enumerate(block.xpath("./ol/li[@id]"), 1):
             notes[item.get("id")] = (number, item)
         block.drop_tree()

@@ -188,8 +188,31 @@ def read_text(path: Path) -> str:
                           hint="save it as UTF-8") from None
 
 
+# Classes the styles and writers give a meaning to. An author's raw HTML may not use
+# them (a `class="cover"` paragraph would become a full-page cover), except where
+# Python-Markdown itself puts them: footnotes, and the figure extension's parts.
+MARKDOWN_CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref"},
+                    "figure": {"plate"}, "span": {"caption", "credit"}}
+RESERVED_CLASSES = {
+    "back-cover", "back-identifier", "back-publisher", "byline", "caption", "chapter",
+    "colophon", "colophon-title", "cover", "cover-byline", "cover-kicker", "cover-page",
+    "cover-publisher", "cover-subtitle", "cover-title", "credit", "end-mark", "footnote",
+    "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in", "note-number",
+    "opening", "opening-paragraph", "plate", "subtitle", "text", "title", "titlepage"}
+
+
+def _author_class(tag: str, name: str) -> bool:
+    if name in MARKDOWN_CLASSES.get(tag, ()):
+        return True
+    return name not in RESERVED_CLASSES and not name.startswith("snug-")
+
+
 def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
-    """nh3's last word on each attribute it kept: links only to the allowed schemes."""
+    """nh3's last word on each attribute it kept: links only to the allowed schemes,
+    no class that Octavo's own layout uses."""
+    if attribute == "class":
+        kept = [name for name in value.split() if _author_class(tag, name)]
+        return " ".join(kept) or None
     if attribute == "href":
         found = SCHEME.match(re.sub(r"[\x00-\x20\x7f]+", "", value))
         if found and found.group(1).lower() not in URL_SCHEMES:

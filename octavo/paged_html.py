@@ -22,7 +22,7 @@ LEAD_IN_WORDS = 3
 
 def _inline_footnotes(body) -> None:
     """<sup><a href=#fn>1</a></sup> + the note list → <span class=footnote> at the call."""
-    notes = {li.get("id"): li for li in body.xpath(".//div[@class='footnote']//li[@id]")}
+    notes = {li.get("id"): li for li in body.xpath("./div[@class='footnote'][ol]/ol/li[@id]")}
     for call in body.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"):
         note_id = call.find("a").get("href", "").lstrip("#")
         item = notes.get(note_id)
@@ -51,7 +51,7 @@ def _inline_footnotes(body) -> None:
             span.text = span.text.rstrip()
         span.tail = call.tail
         call.getparent().replace(call, span)
-    for block in body.xpath(".//div[@class='footnote']"):
+    for block in body.xpath("./div[@class='footnote'][ol]"):  # Python-Markdown's list
         block.drop_tree()
 
 

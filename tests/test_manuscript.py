@@ -156,3 +156,27 @@ def test_cli_reports_bad_input_in_one_line_without_traceback(tmp_path):
     assert "text.md:4" in lines[0] and "not-there.jpg" in lines[0]
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
+
+
+def test_raw_html_cannot_borrow_octavos_layout_classes(tmp_path):
+    """`class="cover"` would make a full-page cover; a raw footnote div must keep its text."""
+    import shutil
+    folder = tmp_path / "m"
+    shutil.copytree(FIXTURES / "plain", folder)
+    with (folder / "text.md").open("a", encoding="utf-8") as text:
+        text.write('\n<p class="cover lead">A paragraph dressed as a cover.</p>\n\n'
+                   '<div class="footnote">Words in a div that looks like a note list.</div>\n')
+    book = load_book(folder)
+    classes = {el.get("class") for el in book.chapters[0].body.iter("p")}
+    assert "lead" in classes and not any("cover" in (c or "") for c in classes)
+    result = build_fixture_from(folder, tmp_path / "out")
+    text = normalise(" ".join(page_texts(result.outputs["pdf"])))
+    assert "Words in a div that looks like a note list." in text
+    assert "A paragraph dressed as a cover." in text
+    assert result.layout.page_count == build_fixture_from(
+        FIXTURES / "plain", tmp_path / "plain").layout.page_count
+
+
+def build_fixture_from(folder, out):
+    from octavo.build import BuildOptions, build
+    return build(BuildOptions(manuscript=folder, out=out, quiet=True))

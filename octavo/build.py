@@ -114,22 +114,19 @@ def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult) ->
     return findings + (kept or [])
 
 
-OUTPUT_NAMES = {"pdf": "{}.pdf", "print-pdf": "{}-print.pdf", "booklet": "{}-booklet.pdf",
-                "epub": "{}.epub"}
-
-
 def check_only(options: BuildOptions) -> BuildResult:
     """Re-check the outputs already in `options.out`, without rebuilding them."""
     result = BuildResult(book=load_book(options.manuscript), layout=None)
     slug = result.book.metadata.slug
-    result.outputs = {kind: options.out / name.format(slug) for kind, name in OUTPUT_NAMES.items()
-                      if (options.out / name.format(slug)).exists()}
+    expected = {kind: options.out / (slug + suffix) for kind, suffix in OUTPUT_SUFFIXES.items()
+                if kind != "proof"}  # the proof sheet is for people, not checked
+    result.outputs = {kind: path for kind, path in expected.items() if path.exists()}
     context = CheckContext(result.book, None, result.outputs, None)
     validators = start_validators(context) if options.validate else None
     result.findings = fast_checks(context) + (validators.result() if validators else [])
     result.findings += [Finding("MS-010", ERROR, f"no {kind} output to check; build first",
-                                str(options.out / name.format(slug)))
-                        for kind, name in OUTPUT_NAMES.items() if kind not in result.outputs]
+                                str(path)) for kind, path in expected.items()
+                        if kind not in result.outputs]
     _report(options, result)
     return result
 

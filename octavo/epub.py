@@ -52,10 +52,7 @@ class EpubInfo:
 def _cover(book: Book) -> tuple[Resource, str]:
     meta = book.metadata
     if meta.cover:
-        path = resolve_inside(book.folder, meta.cover, meta.source, None)
-        if not path.is_file():
-            raise OctavoError(f"the cover image {meta.cover!r} does not exist", meta.source,
-                              hint="fix `cover` in metadata.toml, or remove it to generate one")
+        path = resolve_inside(book.folder, meta.cover, meta.source, None)  # checked at load
         data, width, height = jpeg_copy(path, limit=WIDTH * HEIGHT, quality=90)
         return (Resource(COVER_NAME, data, "image/jpeg", width, height),
                 f"Cover of {title_text(book)}.")

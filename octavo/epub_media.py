@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps
 
 from .errors import OctavoError
+from .fonts import BODY_FAMILY, font_files
 from .images import ALLOWED_FORMATS, SVG_SUFFIX, inspect_image
 from .manuscript import Book, resolve_inside, source_line
 
@@ -23,8 +24,6 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 STYLESHEET = "epub.css"
 MAX_PIXELS = 4_000_000  # Apple Books' limit for images in a book
 JPEG_QUALITY = 82
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
-             Path.home() / ".local/share/fonts", Path.home() / ".fonts")
 FONT_STYLES = ("Regular", "Italic", "Bold", "BoldItalic")
 FONT_FILE = "CharisSIL-{}.ttf"
 # OpenType features kept besides fontTools' defaults (kerning, ligatures, marks...).
@@ -142,14 +141,13 @@ def _reader_copy(path: Path, taken: set[str], where: str, line: int | None) -> R
 # ---------- fonts ----------
 
 def find_font(style: str) -> Path:
+    """The installed Charis SIL file of one style (Regular, Italic, Bold, BoldItalic)."""
     name = FONT_FILE.format(style)
-    for folder in FONT_DIRS:
-        if folder.is_dir():
-            found = sorted(folder.rglob(name))
-            if found:
-                return found[0]
-    raise OctavoError(f"the font file {name} is not installed",
-                      hint="install Charis SIL (Debian: apt-get install fonts-sil-charis)")
+    found = [path for path in font_files(BODY_FAMILY) if path.name == name]
+    if not found:
+        raise OctavoError(f"the font file {name} is not installed",
+                          hint="install Charis SIL (Debian: apt-get install fonts-sil-charis)")
+    return found[0]
 
 
 def subset_fonts(text: str) -> list[Resource]:

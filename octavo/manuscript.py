@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 from .errors import OctavoError
 from .images import ImageInfo, inspect_image
 from .markdown_ext import make_markdown, smarten
-from .metadata import METADATA_FILE, Metadata, load_metadata
+from .metadata import METADATA_FILE, Metadata, key_line, load_metadata
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "dl", "dt", "dd",
@@ -291,17 +291,6 @@ def resolve_inside(folder: Path, src: str, where: Path, line: int | None) -> Pat
     return path
 
 
-def _metadata_line(source: Path | None, key: str) -> int | None:
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (AttributeError, OSError, UnicodeDecodeError):
-        return None
-    for number, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return number
-    return None
-
-
 def _inside(folder: Path, name: str) -> bool:
     """Whether the relative path `name` stays in `folder` once symlinks are resolved."""
     if SCHEME.match(name) or name.startswith(("/", "\\")) or "\x00" in name:
@@ -313,11 +302,11 @@ def _load_chapter(book: Book, index: int, name: str) -> Chapter:
     source = book.folder / name
     if not _inside(book.folder, name):
         raise OctavoError(f"chapter file {name!r} is outside the manuscript folder",
-                          book.metadata.source, _metadata_line(book.metadata.source, "chapters"),
+                          book.metadata.source, key_line(book.metadata, "chapters"),
                           hint="list Markdown files inside the manuscript folder in `chapters`")
     if not source.is_file():
         raise OctavoError(f"chapter file {name!r} does not exist", book.metadata.source,
-                          _metadata_line(book.metadata.source, "chapters"),
+                          key_line(book.metadata, "chapters"),
                           hint="fix `chapters` in metadata.toml")
     text = read_text(source)
     if not text.strip():
@@ -445,7 +434,7 @@ def _check_cover(book: Book) -> None:
     meta = book.metadata
     if not meta.cover:
         return
-    line = _metadata_line(meta.source, "cover")
+    line = key_line(meta, "cover")
     path = resolve_inside(book.folder, meta.cover, meta.source, line)
     if not path.is_file():
         raise OctavoError(f"the cover image {meta.cover!r} does not exist", meta.source, line,

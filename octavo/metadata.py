@@ -81,6 +81,14 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
+def key_line(metadata: Metadata, key: str) -> int | None:
+    """The line of metadata.toml where `key` is set (for messages about its value)."""
+    try:
+        return _line_of(metadata.source.read_text(encoding="utf-8"), key)
+    except (AttributeError, OSError, UnicodeDecodeError):
+        return None
+
+
 def load_metadata(folder: Path) -> Metadata:
     path = folder / METADATA_FILE
     if not path.is_file():

@@ -13,6 +13,7 @@ from weasyprint.formatting_structure import boxes
 from .manuscript import BLOCK_KEY
 from .pages import PageStart
 
+WORD_JOINER = "\u2060"  # set by paged_html after a word a note call follows; not text
 FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover")
 
 
@@ -72,7 +73,8 @@ def page_starts(document) -> list[PageStart]:
             hyphen = box.style["hyphenate_character"]
             if hyphen and hyphen != "-" and text.endswith(hyphen):
                 text = text[:-len(hyphen)]  # added by WeasyPrint at a line break
-            consumed[key] = consumed.get(key, 0) + sum(1 for c in text if not c.isspace())
+            consumed[key] = consumed.get(key, 0) + sum(
+                1 for c in text if not c.isspace() and c != WORD_JOINER)
         if first or first_figure:
             starts.append(first or first_figure)
     return starts

@@ -14,6 +14,7 @@ from lxml import html as lxml_html
 from lxml.html import builder as E
 
 from . import front_matter
+from .layout_map import WORD_JOINER
 from .manuscript import Book
 from .placement import Placement
 
@@ -51,8 +52,23 @@ def _inline_footnotes(body) -> None:
             span.text = span.text.rstrip()
         span.tail = call.tail
         call.getparent().replace(call, span)
+        _join_to_previous_word(span)
     for block in body.xpath("./div[@class='footnote'][ol]"):  # Python-Markdown's list
         block.drop_tree()
+
+
+def _join_to_previous_word(element) -> None:
+    """Keep a note's call on the line of the word it follows (WeasyPrint may break there)."""
+    previous = element.getprevious()
+    before = previous.tail if previous is not None else element.getparent().text
+    if previous is None and not before:
+        return
+    if before and before[-1].isspace():
+        return
+    if previous is not None:
+        previous.tail = (before or "") + WORD_JOINER
+    else:
+        element.getparent().text = before + WORD_JOINER
 
 
 def _internal_links(book: Book, chapter, body) -> None:

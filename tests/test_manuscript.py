@@ -180,3 +180,37 @@ def test_raw_html_cannot_borrow_octavos_layout_classes(tmp_path):
 def build_fixture_from(folder, out):
     from octavo.build import BuildOptions, build
     return build(BuildOptions(manuscript=folder, out=out, quiet=True))
+
+
+def _line_texts(document):
+    from weasyprint.formatting_structure import boxes
+    for page in document.pages:
+        for line in page._page_box.descendants():
+            if isinstance(line, boxes.LineBox):
+                yield "".join(b.text for b in line.descendants() if isinstance(b, boxes.TextBox))
+
+
+def test_a_note_call_never_starts_a_line(tmp_path):
+    """The call stays on the line of the word it follows, wherever the line breaks.
+
+    WeasyPrint may break between a word and a `float: footnote` call; 40 paragraphs,
+    each one character longer than the last, put the call at every place on a line.
+    """
+    import shutil
+    from octavo.pdf import PAGED_CSS, render
+    folder = tmp_path / "m"
+    shutil.copytree(FIXTURES / "plain", folder)
+    words = ("Work border harvest in quiet, museum one hand window and summer in which. "
+             "Heavy river hand steady small all of evening. Also this their described "
+             "always late but always closed it to the, was have Brill and mountain and or "
+             "an out printer distance.")
+    paragraphs = [f"{'x' * n} {words}[^n{n}] Clearly the child but story.\n\n[^n{n}]: Note {n}."
+                  for n in range(1, 41)]
+    (folder / "text.md").write_text("# Calls\n\n" + "\n\n".join(paragraphs) + "\n",
+                                    encoding="utf-8")
+    layout = render(load_book(folder), PAGED_CSS)
+    lines = list(_line_texts(layout.document))
+    assert sum("tance." in line for line in lines) == 40  # "dis-" may end the line before
+    calls_first = [line for line in lines if " " in line and line.split(" ", 1)[0].isdigit()]
+    # (a note's own first line starts "12. Note"; a folio is a number alone)
+    assert calls_first == [], calls_first[:3]

@@ -17,7 +17,8 @@ from .outputs import Outputs
 from .parallel import Jobs
 from .progress import Progress, show_progress
 from .proof import write_proof_sheet
-from .pdf import PAGED_CSS, Layout, page_starts, render, write_print_pdf, write_screen_pdf
+from .pdf import (PAGED_CSS, Layout, page_starts, print_from_tagged, render, screen_from_tagged,
+                  write_tagged_pdf)
 from .report import write_report
 
 
@@ -72,22 +73,22 @@ def build(options: BuildOptions) -> BuildResult:
         made = cache.outputs(outputs)                              # unchanged outputs are kept
         screen, printed, booklet, epub, proof = (made.target(kind, slug + suffix) for kind, suffix
                                                  in OUTPUT_SUFFIXES.items())  # None: kept
-        def second_core():                                         # forked child: same layout
+        epub_job = jobs.fork(lambda: epub and write_epub(           # second core, meanwhile
+            book, epub, cache.page_starts(), styles=cache.styles))  # page list: the PDF's pages
+        tagged = (screen or printed) and outputs.scratch("tagged.pdf")
+        if tagged:
+            write_tagged_pdf(layout, book, tagged)                 # the one WeasyPrint write
+        def print_edition():                                       # forked: marks, PDF/X-4
             if printed:
-                write_print_pdf(layout, book, printed)
-            made_epub = epub and write_epub(book, epub, cache.page_starts(),  # PDF's pages
-                                            styles=cache.styles)
-            return made_epub, booklet and impose_booklet(
-                made.current("print-pdf"), booklet, sheet=options.sheet,
-                creep_mm=options.creep_mm, marks=options.marks), printed and layout.warnings
-        child = jobs.fork(second_core)
+                print_from_tagged(tagged, layout, book, printed)
+            return booklet and impose_booklet(made.current("print-pdf"), booklet,
+                sheet=options.sheet, creep_mm=options.creep_mm, marks=options.marks)
+        print_job = jobs.fork(print_edition)
         if screen:
-            write_screen_pdf(layout, book, screen)
+            screen_from_tagged(tagged, screen)                     # trimmed, images downsampled
         if proof:
             write_proof_sheet(made.current("pdf"), proof)          # every page at a glance
-        made_epub, made_booklet, child_warnings = child.result()   # the print PDF's, too
-        result.epub, result.booklet = cache.kept_infos(made_epub, made_booklet)
-        layout and layout.add_warnings(child_warnings or ())
+        result.epub, result.booklet = cache.kept_infos(epub_job.result(), print_job.result())
         clock.lap("outputs")
         result.outputs = made.finals()
     result.findings = run_checks(options, cache, result)           # fast checks (+ validators)

@@ -22,6 +22,7 @@ class Outputs:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.pending: dict[Path, Path] = {}  # final path -> temporary path
+        self.scratches: list[Path] = []  # working files, never committed
 
     def path(self, name: str) -> Path:
         """A temporary path in the output folder for the output called `name`."""
@@ -31,6 +32,14 @@ class Outputs:
         os.close(handle)
         self.pending[final] = Path(temporary)
         return Path(temporary)
+
+    def scratch(self, name: str) -> Path:
+        """A working file in the output folder, removed when the build ends either way."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=self.folder)
+        os.close(handle)
+        self.scratches.append(Path(temporary))
+        return self.scratches[-1]
 
     def final(self, temporary: Path) -> Path:
         return next(final for final, temp in self.pending.items() if temp == temporary)
@@ -64,6 +73,8 @@ class Outputs:
         return self
 
     def __exit__(self, kind, error, trace):
+        for scratch in self.scratches:
+            scratch.unlink(missing_ok=True)
         if kind is None:
             try:
                 self.commit()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pikepdf
 import pydyf
 import weasyprint
 from lxml import etree
@@ -20,6 +22,7 @@ from .manuscript import Book
 from . import layout_map
 from .layout_map import page_fill
 from .paged_html import paged_document
+from .pdf_finish import add_crop_marks, faster_page_references, trim_to_page
 from .pdf_images import downsample_images
 from .placement import Placement, layout_penalty
 
@@ -39,6 +42,7 @@ class Layout:
     fills: list = field(default_factory=list)  # layout_map.PageFill per page
     placement: Placement = field(default_factory=Placement)  # figures moved or made snug
     renders: int = 1  # layouts made to place the figures
+    crop_marks: list = field(default_factory=list)  # per page, the `marks` its style asks for
 
     def add_warnings(self, messages) -> None:
         """Warnings from a write done elsewhere (the print PDF, in a forked child)."""
@@ -121,7 +125,20 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
         if renders >= limit or not placement.improve(layout.fills):
             break
     best.renders = renders
+    _take_crop_marks(best)
     return best
+
+
+def _take_crop_marks(layout: Layout) -> None:
+    """The print edition draws the crop marks the pages' styles ask for; WeasyPrint won't."""
+    layout.crop_marks = []
+    for page in layout.document.pages:
+        marks = tuple(page._page_box.style["marks"] or ())
+        unsupported = "`marks: cross` is not drawn; only crop marks are"
+        if "cross" in marks and unsupported not in layout.warnings:
+            layout.warnings.append(unsupported)
+        layout.crop_marks.append(marks)
+        page._page_box.style["marks"] = ()
 
 
 def page_starts(layout: Layout):
@@ -159,16 +176,6 @@ def _fix_dates(layout: Layout, book: Book) -> None:
     metadata.generate_rdf_metadata = generate_stable
 
 
-def _trim_to_page(document, pdf) -> None:
-    """Screen PDF finisher: the page is the trim; no print boxes, no print intent."""
-    pdf.catalog.pop("OutputIntents", None)
-    for page in pdf.objects:
-        if isinstance(page, pydyf.Dictionary) and page.get("Type") == "/Page" \
-                and "TrimBox" in page:
-            page["MediaBox"] = page.pop("TrimBox")
-            page.pop("BleedBox", None)
-
-
 def _write(layout: Layout, target: Path, **options) -> None:
     with captured_weasyprint_warnings() as messages:
         layout.document.write_pdf(target, **options)
@@ -177,16 +184,68 @@ def _write(layout: Layout, target: Path, **options) -> None:
         raise OctavoError("WeasyPrint wrote no PDF", target)
 
 
-def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
-    """Tagged PDF/UA-1 on the A5 trim, for reading on screen."""
+def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> None:
+    """The one WeasyPrint write both PDFs are made from.
+
+    Tagged (PDF/UA-1: structure tree, alt text, language), with the bleed and the
+    print boxes, every image at full resolution, and no crop marks: the print edition
+    adds those it asked for (`Layout.crop_marks`), the screen edition trims to the page.
+    """
     _fix_dates(layout, book)
-    _write(layout, target, pdf_variant="pdf/ua-1", pdf_identifier=pdf_identifier(book, "screen"),
-           custom_metadata=True, finisher=_trim_to_page)
-    downsample_images(target, SCREEN_IMAGE_PPI)
+    with faster_page_references():
+        _write(layout, target, pdf_variant="pdf/ua-1",
+               pdf_identifier=pdf_identifier(book, "screen"), custom_metadata=True)
+
+
+def screen_from_tagged(tagged: Path, target: Path) -> None:
+    """Tagged PDF/UA-1 on the A5 trim, images downsampled, for reading on screen."""
+    with pikepdf.open(tagged) as pdf:
+        trim_to_page(pdf)
+        downsample_images(pdf, SCREEN_IMAGE_PPI)
+        pdf.save(target, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def print_from_tagged(tagged: Path, layout: Layout, book: Book, target: Path) -> None:
+    """PDF/X-4 with a CMYK output intent, 3 mm bleed and crop marks, full-resolution images.
+
+    The same pages as the screen PDF, byte for byte: crop marks are drawn around them
+    and the metadata says PDF/X-4 (WeasyPrint's own XMP for it, with our stable ids).
+    """
+    with pikepdf.open(tagged) as pdf:
+        if "/OutputIntents" not in pdf.Root:
+            raise OctavoError("the print PDF has no output intent (print.css names the "
+                              "CMYK profile)", target)
+        add_crop_marks(pdf, layout.crop_marks)
+        scratch = pydyf.PDF()
+        layout.document.metadata.include_in_pdf(scratch, "x", 4, "PDF/X-4", compress=False)
+        packet = b"".join(scratch.objects[-1].stream)
+        pdf.Root.Metadata = pikepdf.Stream(pdf, packet, Type=pikepdf.Name.Metadata,
+                                           Subtype=pikepdf.Name.XML)
+        pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
+        pdf.save(target, deterministic_id=True, force_version="1.6",
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+
+
+def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
+    """The screen PDF alone (the build makes both PDFs from one tagged write)."""
+    with _scratch(target) as tagged:
+        write_tagged_pdf(layout, book, tagged)
+        screen_from_tagged(tagged, target)
 
 
 def write_print_pdf(layout: Layout, book: Book, target: Path) -> None:
-    """PDF/X-4 with a CMYK output intent, 3 mm bleed and crop marks, full-resolution images."""
-    _fix_dates(layout, book)
-    _write(layout, target, pdf_variant="pdf/x-4", pdf_identifier=pdf_identifier(book, "print"),
-           custom_metadata=True, output_intent="device-cmyk")
+    """The print-ready PDF alone (the build makes both PDFs from one tagged write)."""
+    with _scratch(target) as tagged:
+        write_tagged_pdf(layout, book, tagged)
+        print_from_tagged(tagged, layout, book, target)
+
+
+@contextmanager
+def _scratch(beside: Path):
+    handle, name = tempfile.mkstemp(prefix=".octavo-tagged-", suffix=".pdf", dir=beside.parent)
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import math
-from pathlib import Path
-
 import pikepdf
 from PIL import Image
 
@@ -19,29 +17,24 @@ JPEG_QUALITY = 82
 SLACK = 1.1  # leave an image alone unless it is more than 10 % over the target
 
 
-def downsample_images(path: Path, ppi: int) -> dict:
-    """Resample every image placed above `ppi` down to it, in place. Returns figures."""
-    before = path.stat().st_size
+def downsample_images(pdf: pikepdf.Pdf, ppi: int) -> int:
+    """Resample every image placed above `ppi` down to it; returns how many were."""
     resampled = 0
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        placed, _ = walk_pdf(pdf, text=False)  # only where the images are
-        largest: dict[str, tuple[float, float]] = {}
-        for image in placed:
-            width, height = largest.get(image.name, (0.0, 0.0))
-            largest[image.name] = (max(width, image.size_pt[0]), max(height, image.size_pt[1]))
-        done = set()
-        for page in pdf.pages:
-            xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
-            for name, stream in xobjects.items():
-                if name not in largest or stream.objgen in done:
-                    continue
-                done.add(stream.objgen)
-                if _resample(stream, largest[name], ppi):
-                    resampled += 1
-        pdf.save(path, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return {"images_resampled": resampled, "bytes_before": before,
-            "bytes_after": path.stat().st_size}
+    placed, _ = walk_pdf(pdf, text=False)  # only where the images are
+    largest: dict[str, tuple[float, float]] = {}
+    for image in placed:
+        width, height = largest.get(image.name, (0.0, 0.0))
+        largest[image.name] = (max(width, image.size_pt[0]), max(height, image.size_pt[1]))
+    done = set()
+    for page in pdf.pages:
+        xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+        for name, stream in xobjects.items():
+            if name not in largest or stream.objgen in done:
+                continue
+            done.add(stream.objgen)
+            if _resample(stream, largest[name], ppi):
+                resampled += 1
+    return resampled
 
 
 def _resample(stream, size_pt: tuple[float, float], ppi: int) -> bool:
@@ -53,11 +46,13 @@ def _resample(stream, size_pt: tuple[float, float], ppi: int) -> bool:
     if width <= target_w * SLACK and height <= target_h * SLACK:
         return False
     image = pikepdf.PdfImage(stream).as_pil_image()
+    ratio = min(target_w / width, target_h / height)
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    if image.format == "JPEG":  # libjpeg decodes at 1/2, 1/4 or 1/8 scale, still ≥ `size`
+        image.draft(image.mode, size)
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
-    ratio = min(target_w / width, target_h / height)
-    smaller = image.resize((max(1, round(width * ratio)), max(1, round(height * ratio))),
-                           Image.Resampling.LANCZOS)
+    smaller = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     data = io.BytesIO()
     smaller.save(data, "JPEG", quality=JPEG_QUALITY, optimize=True)
     stream.write(data.getvalue(), filter=pikepdf.Name.DCTDecode)

@@ -10,7 +10,7 @@ from .booklet import BookletInfo, impose_booklet
 from .cache import BuildCache
 from .checks import ERROR, CheckContext, Finding
 from .checks.registry import FAST_CHECKS, fast_checks, start_validators
-from .epub import EpubInfo, write_epub
+from .epub import EpubInfo, prepare_epub, write_epub
 from .manuscript import Book, load_book
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
 from .outputs import Outputs
@@ -64,30 +64,30 @@ def build(options: BuildOptions) -> BuildResult:
         return clock.done(cache.reuse(result, load_book(options.manuscript)))
     book = result.book = load_book(options.manuscript)             # manuscript → Book
     clock.lap("load")
-    if cache.needs_layout(PAGED_KINDS):                            # only when a PDF is remade
-        result.layout = render(book, PAGED_CSS, cache.styles)      # one layout, every PDF
-        cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
-    clock.lap("layout")
-    layout, slug = result.layout, book.metadata.slug
     with Outputs(options.out) as outputs, Jobs() as jobs:          # all or nothing; two cores
-        made = cache.outputs(outputs)                              # unchanged outputs are kept
+        epub_parts = jobs.fork(prepare_epub, book, cache.styles)   # meanwhile: images, fonts
+        if cache.needs_layout(PAGED_KINDS):                        # only when a PDF is remade
+            result.layout = render(book, PAGED_CSS, cache.styles)  # one layout, every PDF
+            cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
+        clock.lap("layout")
+        layout, made, slug = result.layout, cache.outputs(outputs), book.metadata.slug
         screen, printed, booklet, epub, proof = (made.target(kind, slug + suffix) for kind, suffix
                                                  in OUTPUT_SUFFIXES.items())  # None: kept
-        epub_job = jobs.fork(lambda: epub and write_epub(           # second core, meanwhile
-            book, epub, cache.page_starts(), styles=cache.styles))  # page list: the PDF's pages
-        tagged = (screen or printed) and outputs.scratch("tagged.pdf")
-        if tagged:
-            write_tagged_pdf(layout, book, tagged)                 # the one WeasyPrint write
+        parts = epub and epub_parts.result()
+        epub_job = jobs.fork(lambda: epub and write_epub(           # the pages' places, zip
+            book, epub, cache.page_starts(), styles=cache.styles, parts=parts))
+        tagged = (screen or printed) and write_tagged_pdf(       # the one WeasyPrint write
+            layout, book, outputs.scratch("tagged.pdf"))           # (bleed, tags, no marks)
         def print_edition():                                       # forked: marks, PDF/X-4
             if printed:
                 print_from_tagged(tagged, layout, book, printed)
+            if proof:
+                write_proof_sheet(made.current("print-pdf"), proof)  # every page at a glance
             return booklet and impose_booklet(made.current("print-pdf"), booklet,
                 sheet=options.sheet, creep_mm=options.creep_mm, marks=options.marks)
         print_job = jobs.fork(print_edition)
         if screen:
             screen_from_tagged(tagged, screen)                     # trimmed, images downsampled
-        if proof:
-            write_proof_sheet(made.current("pdf"), proof)          # every page at a glance
         result.epub, result.booklet = cache.kept_infos(epub_job.result(), print_job.result())
         clock.lap("outputs")
         result.outputs = made.finals()

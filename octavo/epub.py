@@ -76,17 +76,18 @@ def _toc(documents: list[content.ContentDocument]) -> list[TocEntry]:
     return toc
 
 
-def _documents(book: Book, starts: list[PageStart], cover: Resource, alt: str):
-    sources, images = book_images(book)
-    documents = content.front_documents(book, cover.name, alt) + content.chapter_documents(book)
+def _documents(book: Book, starts: list[PageStart] | None, parts: "EpubParts"):
+    """The content documents; with page markers where `starts` says the PDF's pages begin."""
+    documents = content.front_documents(book, parts.cover.name, parts.alt) \
+        + content.chapter_documents(book)
     content.mark_opening_paragraph(documents)
-    content.set_image_sources(documents, sources)
-    marks, problems = place_page_markers(documents, starts)
+    content.set_image_sources(documents, parts.sources)
+    marks, problems = place_page_markers(documents, starts) if starts is not None else ([], [])
     content.add_end_mark(documents)
     content.rewrite_links(book, documents)
     for doc in documents:
         content.finish(doc)
-    return documents, images, marks, problems
+    return documents, marks, problems
 
 
 def preflight(entries: list[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
@@ -130,40 +131,78 @@ def _text_of(data: bytes) -> str:
     return "".join(texts)
 
 
+@dataclass
+class EpubParts:
+    """What the EPUB needs that does not depend on the PDF's pages: made during the layout."""
+    cover: Resource
+    alt: str
+    sources: dict[str, str]  # manuscript src -> href in the EPUB
+    images: list[Resource]
+    fonts: list[Resource]
+    stylesheet: Resource
+
+
+PAGE_LABEL_CHARACTERS = "0123456789"  # the page list's labels
+
+
+def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
+    """The cover, the readers' copies of the images and the font subsets.
+
+    The fonts are cut down to the text of the documents, the navigation and the page
+    labels, so page markers placed later need no new glyph.
+    """
+    cover, alt = _cover(book)
+    sources, images = book_images(book)
+    parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles))
+    documents, _, _ = _documents(book, None, parts)
+    texts = [_text_of(xhtml_document(doc.title, book.metadata.language, doc.root, CSS_HREF,
+                                     doc.body_type)) for doc in documents]
+    nav = _nav(book, documents, [])
+    parts.fonts = subset_fonts("".join(texts) + _text_of(nav) + PAGE_LABEL_CHARACTERS)
+    return parts
+
+
+def _landmarks(documents) -> list[tuple[str, str, str]]:
+    first_text = next(doc.name for doc in documents if doc.kind == "chapter")
+    return [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
+            ("bodymatter", first_text, "Start of the text")]
+
+
+def _nav(book: Book, documents, marks: list[PageMark]) -> bytes:
+    return nav_document(title_text(book), book.metadata.language, _toc(documents),
+                        _landmarks(documents), [(str(mark.page), mark.href) for mark in marks],
+                        CSS_HREF)
+
+
 def write_epub(book: Book, target: Path, page_starts: list[PageStart],
-               styles: Path = STYLES) -> EpubInfo:
+               styles: Path = STYLES, parts: EpubParts | None = None) -> EpubInfo:
     """Write the EPUB 3 edition of `book` to `target`, with the PDF's page list.
 
-    `styles` is the folder holding epub.css (styles/ unless a build chose a copy)."""
+    `styles` is the folder holding epub.css (styles/ unless a build chose a copy);
+    `parts`, from `prepare_epub`, if they were made ahead (on the other core)."""
     meta = book.metadata
     stamp = meta.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
-    cover, alt = _cover(book)
-    documents, images, marks, warnings = _documents(book, page_starts, cover, alt)
+    parts = parts or prepare_epub(book, styles)
+    documents, marks, warnings = _documents(book, page_starts, parts)
 
     built = [Document(f"doc-{doc.name.removesuffix('.xhtml')}", doc.name, doc.title,
                       xhtml_document(doc.title, meta.language, doc.root, CSS_HREF,
                                      doc.body_type))
              for doc in documents]
-    toc = _toc(documents)
-    landmarks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page")]
-    first_text = next(doc.name for doc in documents if doc.kind == "chapter")
-    landmarks.append(("bodymatter", first_text, "Start of the text"))
-    nav = nav_document(title_text(book), meta.language, toc, landmarks,
-                       [(str(mark.page), mark.href) for mark in marks], CSS_HREF)
-    fonts = subset_fonts("".join(_text_of(doc.data) for doc in built) + _text_of(nav))
-
-    parts = PackageParts(
-        documents=built, nav=nav, toc=toc, cover=cover, stamp=stamp,
+    first_text = _landmarks(documents)[-1][1]
+    package = PackageParts(
+        documents=built, nav=_nav(book, documents, marks), toc=_toc(documents),
+        cover=parts.cover, stamp=stamp,
         guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
                ("text", first_text, "Start of the text")],
-        resources=[stylesheet(styles), *images, *fonts], page_count=len(marks),
-        has_images=bool(images), pdf_name=f"{meta.slug}.pdf")
-    entries = package_entries(book, parts)
+        resources=[parts.stylesheet, *parts.images, *parts.fonts], page_count=len(marks),
+        has_images=bool(parts.images), pdf_name=f"{meta.slug}.pdf")
+    entries = package_entries(book, package)
     errors, preflight_warnings = preflight(entries)
     if errors:
         raise OctavoError("the EPUB fails the preflight: " + "; ".join(errors), target,
                           exit_code=EXIT_INTERNAL)
     size = write_zip(target, entries, stamp)
     return EpubInfo(Path(target), size, [name for name, _ in entries],
-                    [doc.name for doc in documents], len(marks), marks, len(images),
+                    [doc.name for doc in documents], len(marks), marks, len(parts.images),
                     warnings + preflight_warnings)

@@ -19,13 +19,17 @@ BACKGROUND = (120, 120, 120)
 
 
 def write_proof_sheet(pdf: Path, target: Path) -> int:
-    """Render `pdf` into a contact sheet PNG at `target`; returns the page count."""
+    """Render `pdf` (either PDF: pages are cut at the trim) into a contact sheet PNG at
+    `target`; returns the page count."""
     document = pypdfium2.PdfDocument(str(pdf))
     try:
         thumbs = []
-        for page in document:
-            scale = THUMB_WIDTH / page.get_width()
-            thumbs.append(page.render(scale=scale).to_pil().convert("RGB"))
+        for page in document:  # each page as trimmed (a print PDF's bleed and marks cut off)
+            left, bottom, right, top = page.get_trimbox()
+            media_left, media_bottom, media_right, media_top = page.get_mediabox()
+            scale = THUMB_WIDTH / (right - left)
+            crop = (left - media_left, bottom - media_bottom, media_right - right, media_top - top)
+            thumbs.append(page.render(scale=scale, crop=crop).to_pil().convert("RGB"))
             page.close()
     finally:
         document.close()

@@ -7,6 +7,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import ahocorasick
 from lxml import etree
 
 from ..pdf_text import normalise, running_text_and_notes
@@ -75,17 +76,44 @@ def sentences(book) -> list[tuple[str, str, str]]:
     return found
 
 
-def check_text(expected, text: str, output: str, notes: str | None = None) -> list[Finding]:
+class SentenceCounter:
+    """Counts every expected sentence in a text in one pass (Aho-Corasick), as
+    `text.count(sentence)` would, sentence by sentence, in one scan per sentence."""
+
+    def __init__(self, expected):
+        self.automaton = ahocorasick.Automaton()
+        for sentence, _, _ in expected:
+            self.automaton.add_word(sentence, sentence)
+        if len(self.automaton):
+            self.automaton.make_automaton()
+
+    def count(self, text: str) -> Counter:
+        if not len(self.automaton) or not text:
+            return Counter()
+        found, next_free = Counter(), {}
+        for end, sentence in self.automaton.iter(text):
+            start = end - len(sentence) + 1
+            if start >= next_free.get(sentence, 0):  # non-overlapping, as str.count
+                found[sentence] += 1
+                next_free[sentence] = end + 1
+        return found
+
+
+def check_text(expected, text: str, output: str, notes: str | None = None,
+               counter: SentenceCounter | None = None) -> list[Finding]:
     """Count each sentence in `text`; note sentences in `notes` when the output sets
     its notes apart (a PDF's notes sit at the foot of the page, inside the text)."""
     findings = []
+    counter = counter or SentenceCounter(expected)
+    in_text = counter.count(text)
+    in_notes = counter.count(notes) if notes is not None else in_text
     wanted = Counter(sentence for sentence, _, _ in expected)
     done = set()
     for sentence, where, kind in expected:
         if sentence in done:
             continue
         done.add(sentence)
-        have = (notes if kind == NOTE and notes is not None else text).count(sentence)
+        have = (in_notes if kind == NOTE else in_text)[sentence]
         if have < wanted[sentence]:
             findings.append(Finding("TXT-001", ERROR, f"missing from {output}: "
                                     f"\u201c{sentence[:80]}\u201d", where))
@@ -151,15 +179,16 @@ def epub_reading_text(epub: Path) -> str:
 
 def text_is_complete(context: CheckContext) -> list[Finding]:
     expected = sentences(context.book)
+    counter = SentenceCounter(expected)
     findings = []
     for kind in ("pdf", "print-pdf"):
         if kind in context.outputs:
             text, notes = running_text_and_notes(context.outputs[kind])
             findings += check_text(expected, comparable(text), context.outputs[kind].name,
-                                   comparable(notes))
+                                   comparable(notes), counter)
     if "epub" in context.outputs:
         text = epub_reading_text(context.outputs["epub"])
-        findings += check_text(expected, text, context.outputs["epub"].name)
+        findings += check_text(expected, text, context.outputs["epub"].name, counter=counter)
     return findings
 
 

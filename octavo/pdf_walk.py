@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
 
@@ -139,3 +142,64 @@ def walk_pdf(pdf: pikepdf.Pdf, text: bool = True) -> tuple[list[PlacedImage], li
         _walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), number, images, runs,
               fonts_seen)
     return images, runs if text else []
+
+
+PRINT_WRAPPER_START = b"q\n"  # pdf_finish.add_crop_marks: the page's own state saved...
+PRINT_WRAPPER_END = b"Q\n/Artifact BMC"  # ...restored, then the crop marks
+
+
+def _content_streams(page) -> list:
+    contents = page.obj.get("/Contents")
+    if contents is None:
+        return []
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+
+
+def _font_fingerprint(font, cache: dict) -> tuple:
+    if font.objgen not in cache:
+        target = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+        descriptor = target.get("/FontDescriptor", {})
+        programs = tuple((key, hashlib.sha1(descriptor[key].read_raw_bytes()).hexdigest())
+                         for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in descriptor)
+        cache[font.objgen] = (str(font.get("/BaseFont", "")), str(target.get("/BaseFont", "")),
+                              programs)
+    return cache[font.objgen]
+
+
+@functools.lru_cache(maxsize=4)
+def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
+    """For each page: a digest of what it draws (content, fonts, forms), not of the
+    boxes or images around it. The print edition's crop-mark wrapper is left out, so
+    a print PDF made from the same pages as the screen PDF has the same fingerprints."""
+    fonts: dict = {}
+    found = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            digest = hashlib.sha1()
+            streams = [stream.read_bytes() for stream in _content_streams(page)]
+            if len(streams) >= 3 and streams[0] == PRINT_WRAPPER_START \
+                    and streams[-1].startswith(PRINT_WRAPPER_END):
+                streams = streams[1:-1]
+            for data in streams:
+                digest.update(data)
+            resources = page.obj.get("/Resources", {})
+            for name, font in sorted(resources.get("/Font", {}).items()):
+                digest.update(repr((name, _font_fingerprint(font, fonts))).encode())
+            for name, xobject in sorted(resources.get("/XObject", {}).items()):
+                if xobject.get("/Subtype") == "/Form":  # text may be drawn inside
+                    return ()  # (WeasyPrint draws none; then compare nothing)
+                digest.update(name.encode())
+            found.append(digest.hexdigest())
+    return tuple(found)
+
+
+def same_pages(first: Path, second: Path) -> bool:
+    """Do two PDFs draw the same text with the same fonts on every page?
+
+    True for the screen and print PDFs made from one tagged write, which lets the checks
+    read their text and glyphs once. Images may differ (the screen's are downsampled)."""
+    prints = []
+    for path in (first, second):
+        stat = Path(path).stat()
+        prints.append(page_fingerprints(str(path), stat.st_size, stat.st_mtime_ns))
+    return bool(prints[0]) and prints[0] == prints[1]

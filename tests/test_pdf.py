@@ -193,3 +193,34 @@ def test_text_is_hyphenated_in_its_language(real_build, screen_pages):
     assert root.get("lang") == "en"
     breaks = sum(text.count("\u2010\r\n") + text.count("\u2010\n") for text in screen_pages)
     assert breaks >= len(screen_pages) // 2
+
+
+def test_print_pages_are_the_screen_pages_with_crop_marks(real_build, printed, tmp_path):
+    """One tagged write: the print PDF draws the screen PDF's pages, plus crop marks."""
+    from octavo.pdf_walk import same_pages
+    screen_path, print_path = real_build.outputs["pdf"], real_build.outputs["print-pdf"]
+    assert same_pages(screen_path, print_path)
+    for page in printed.pages:
+        media, trim = box(page, "/MediaBox"), box(page, "/TrimBox")
+        strokes = []
+        for operands, operator in pikepdf.parse_content_stream(page.obj.Contents[-1]):
+            if str(operator) in ("m", "l"):
+                strokes.append((str(operator), [float(v) for v in operands]))
+        lines = [(start[1], end[1]) for start, end in zip(strokes[::2], strokes[1::2])]
+        assert len(lines) == 8
+        for (x0, y0), (x1, y1) in lines:
+            # every mark lies in the bleed, outside the trim, in line with a trim edge
+            def on_edge(value, edges):
+                return any(abs(value - edge) < 0.01 for edge in edges)
+            assert x0 == x1 and on_edge(x0, trim[0::2]) or y0 == y1 and on_edge(y0, trim[1::2])
+            for x, y in ((x0, y0), (x1, y1)):
+                assert media[0] - 0.01 <= x <= media[2] + 0.01
+                assert not (trim[0] + 0.01 < x < trim[2] - 0.01 and
+                            trim[1] + 0.01 < y < trim[3] - 0.01)
+    # One page drawn differently: the checks must read the print PDF on its own.
+    changed = tmp_path / "changed.pdf"
+    with pikepdf.open(print_path) as pdf:
+        stream = pdf.pages[5].obj.Contents[1]
+        stream.write(stream.read_bytes().replace(b"TJ", b"TJ\n", 1))
+        pdf.save(changed)
+    assert not same_pages(screen_path, changed)

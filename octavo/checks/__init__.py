@@ -53,3 +53,18 @@ def run_checks(context: CheckContext, checks: list[Check]) -> list[Finding]:
 def counts(findings: list[Finding]) -> dict[str, int]:
     return {severity: sum(1 for f in findings if f.severity == severity)
             for severity in SEVERITIES}
+
+
+def text_source(context: CheckContext, kind: str) -> Path:
+    """The file to read `kind`'s text and glyphs from.
+
+    The screen PDF stands in for the print PDF when both draw the same pages with the
+    same fonts (they come from one tagged write; `pdf_walk.same_pages` compares them),
+    so the text and glyphs of both are read once. Boxes, metadata and images are still
+    read from each file."""
+    from ..pdf_walk import same_pages
+    path, screen = context.outputs[kind], context.outputs.get("pdf")
+    if kind == "print-pdf" and screen is not None and screen.exists() and path.exists() \
+            and same_pages(screen, path):
+        return screen
+    return path

@@ -8,7 +8,7 @@ import pikepdf
 import pypdfium2
 
 from ..pdf_text import normalise, page_texts
-from . import ERROR, CheckContext, Finding
+from . import ERROR, CheckContext, Finding, text_source
 
 TOLERANCE_PT = 0.01
 
@@ -60,7 +60,7 @@ def booklet_is_imposed_right(context: CheckContext) -> list[Finding]:
     if path is None or source is None or not path.exists():
         return []
     findings = []
-    pages = page_texts(source, body_only=False)
+    pages = page_texts(text_source(context, "print-pdf"), body_only=False)
     wanted = expected_sides(len(pages))
     with pikepdf.open(path) as pdf:
         sizes = [tuple(float(v) for v in page.obj.MediaBox) for page in pdf.pages]

@@ -11,7 +11,7 @@ import pikepdf
 from ..fonts import BODY_FAMILY, FALLBACK_FAMILY
 from ..markdown_ext import smarten
 from ..pdf_text import normalise
-from . import ERROR, INFO, WARNING, CheckContext, Finding
+from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdf_walk import walk_pdf
 
 A5_PT = (419.528, 595.276)
@@ -23,9 +23,14 @@ PDF_KINDS = ("pdf", "print-pdf")
 
 
 @functools.lru_cache(maxsize=4)
-def _walked(path: Path, mtime: float):
+def _walked(path: Path, mtime: float, text: bool):  # (always all three: one cache key)
     with pikepdf.open(path) as pdf:
-        return walk_pdf(pdf)
+        return walk_pdf(pdf, text=text)
+
+
+def _text_runs(context: CheckContext, kind: str):
+    path = text_source(context, kind)
+    return _walked(path, path.stat().st_mtime, True)[1]
 
 
 def _pdfs(context: CheckContext):
@@ -38,7 +43,7 @@ def _pdfs(context: CheckContext):
 def fonts_are_embedded(context: CheckContext) -> list[Finding]:
     findings = []
     for kind, path in _pdfs(context):
-        _, runs = _walked(path, path.stat().st_mtime)
+        runs = _text_runs(context, kind)
         seen = {}
         for run in runs:
             seen.setdefault(run.font, run.page)
@@ -71,7 +76,7 @@ def glyphs_are_drawn(context: CheckContext) -> list[Finding]:
     """A glyph id 0 (.notdef) is the box a reader sees for a missing character."""
     findings = []
     for kind, path in _pdfs(context):
-        _, runs = _walked(path, path.stat().st_mtime)
+        runs = _text_runs(context, kind)
         bad_pages = sorted({run.page for run in runs if _draws_notdef(run)})
         for page in bad_pages:
             findings.append(Finding("PDF-002", ERROR, "a character is drawn as .notdef "
@@ -208,7 +213,8 @@ def image_resolution(context: CheckContext) -> list[Finding]:
     figures = {f.id: f for f in context.book.figures}
     fills = context.layout.fills if context.layout is not None else []
     for kind, path in _pdfs(context):
-        images, _ = _walked(path, path.stat().st_mtime)
+        whole = text_source(context, kind) == path  # its text is walked anyway: one walk
+        images, _ = _walked(path, path.stat().st_mtime, whole)
         for placed in images:
             on_page = [figures[i] for i in (fills[placed.page - 1].figures
                                            if placed.page <= len(fills) else ()) if i in figures]

@@ -11,7 +11,7 @@ import ahocorasick
 from lxml import etree
 
 from ..pdf_text import normalise, running_text_and_notes
-from . import ERROR, WARNING, CheckContext, Finding
+from . import ERROR, WARNING, CheckContext, Finding, text_source
 
 DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[\u201c(A-Z0-9])")
@@ -183,7 +183,7 @@ def text_is_complete(context: CheckContext) -> list[Finding]:
     findings = []
     for kind in ("pdf", "print-pdf"):
         if kind in context.outputs:
-            text, notes = running_text_and_notes(context.outputs[kind])
+            text, notes = running_text_and_notes(text_source(context, kind))
             findings += check_text(expected, comparable(text), context.outputs[kind].name,
                                    comparable(notes), counter)
     if "epub" in context.outputs:

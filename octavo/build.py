@@ -18,7 +18,7 @@ from .parallel import Jobs
 from .progress import Progress, show_progress
 from .proof import write_proof_sheet
 from .pdf import (PAGED_CSS, Layout, page_starts, print_from_tagged, render, screen_from_tagged,
-                  write_tagged_pdf)
+                  screen_images, write_tagged_pdf)
 from .report import write_report
 
 
@@ -71,24 +71,24 @@ def build(options: BuildOptions) -> BuildResult:
             cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
         clock.lap("layout")
         layout, made, slug = result.layout, cache.outputs(outputs), book.metadata.slug
-        screen, printed, booklet, epub, proof = (made.target(kind, slug + suffix) for kind, suffix
-                                                 in OUTPUT_SUFFIXES.items())  # None: kept
-        parts = epub and epub_parts.result()
-        epub_job = jobs.fork(lambda: epub and write_epub(           # the pages' places, zip
-            book, epub, cache.page_starts(), styles=cache.styles, parts=parts))
-        tagged = (screen or printed) and write_tagged_pdf(       # the one WeasyPrint write
-            layout, book, outputs.scratch("tagged.pdf"))           # (bleed, tags, no marks)
+        screen, printed, booklet, epub, proof = made.targets(slug, OUTPUT_SUFFIXES)  # None: kept
+        def while_writing(parts):                                  # forked: EPUB, screen images
+            return epub and write_epub(book, epub, cache.page_starts(), styles=cache.styles,
+                                       parts=parts), screen and screen_images(layout, book)
+        second_core = jobs.fork(while_writing, epub and epub_parts.result())
+        tagged = (screen or printed) and write_tagged_pdf(layout, book, outputs.scratch("tagged"))
         def print_edition():                                       # forked: marks, PDF/X-4
             if printed:
                 print_from_tagged(tagged, layout, book, printed)
-            if proof:
-                write_proof_sheet(made.current("print-pdf"), proof)  # every page at a glance
-            return booklet and impose_booklet(made.current("print-pdf"), booklet,
-                sheet=options.sheet, creep_mm=options.creep_mm, marks=options.marks)
+            return booklet and impose_booklet(
+                made.current("print-pdf"), booklet, **options.imposition)
         print_job = jobs.fork(print_edition)
+        made_epub, images = second_core.result()
         if screen:
-            screen_from_tagged(tagged, screen)                     # trimmed, images downsampled
-        result.epub, result.booklet = cache.kept_infos(epub_job.result(), print_job.result())
+            screen_from_tagged(tagged, screen, images)             # trimmed, images downsampled
+        if proof:
+            write_proof_sheet(made.current("pdf"), proof)          # every page at a glance
+        result.epub, result.booklet = cache.kept_infos(made_epub, print_job.result())
         clock.lap("outputs")
         result.outputs = made.finals()
     result.findings = run_checks(options, cache, result)           # fast checks (+ validators)

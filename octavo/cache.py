@@ -403,6 +403,10 @@ class Made:
         self.kept.append(kind)
         return None
 
+    def targets(self, slug: str, suffixes: dict[str, str]) -> list[Path | None]:
+        """`target()` for each kind in `suffixes` (kind -> file name after the slug)."""
+        return [self.target(kind, slug + suffix) for kind, suffix in suffixes.items()]
+
     def current(self, kind: str) -> Path:
         return self.paths[kind]
 

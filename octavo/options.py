@@ -20,3 +20,8 @@ class BuildOptions:
     styles: Path | None = None  # the styles folder (default: Octavo's styles/)
     cache: bool = True  # reuse outputs whose inputs did not change (cache.py)
     checks: bool = True  # run the fast checks (off only for benchmarks and previews)
+
+    @property
+    def imposition(self) -> dict:
+        """The booklet's options, as `impose_booklet` takes them."""
+        return {"sheet": self.sheet, "creep_mm": self.creep_mm, "marks": self.marks}

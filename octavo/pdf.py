@@ -23,7 +23,7 @@ from . import layout_map
 from .layout_map import page_fill
 from .paged_html import paged_document
 from .pdf_finish import add_crop_marks, faster_page_references, trim_to_page
-from .pdf_images import downsample_images
+from .pdf_images import downsample_images, screen_copies
 from .placement import Placement, layout_penalty
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -198,13 +198,20 @@ def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> Path:
     return target
 
 
-def screen_from_tagged(tagged: Path, target: Path) -> None:
-    """Tagged PDF/UA-1 on the A5 trim, images downsampled, for reading on screen."""
+def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None) -> None:
+    """Tagged PDF/UA-1 on the A5 trim, images downsampled, for reading on screen.
+
+    `images`: the smaller copies `screen_images` made ahead, if it was called."""
     with pikepdf.open(tagged) as pdf:
         trim_to_page(pdf)
-        downsample_images(pdf, SCREEN_IMAGE_PPI)
+        downsample_images(pdf, SCREEN_IMAGE_PPI, images)
         pdf.save(target, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def screen_images(layout: Layout, book: Book) -> dict:
+    """The screen PDF's smaller image copies, made from the layout (before the write ends)."""
+    return screen_copies(layout.document, book, SCREEN_IMAGE_PPI)
 
 
 def print_from_tagged(tagged: Path, layout: Layout, book: Book, target: Path) -> None:

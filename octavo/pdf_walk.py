@@ -81,6 +81,7 @@ def _multiply(m, n):
 
 
 _HEX_STRING = re.compile(rb"<([0-9A-Fa-f]*)>")
+_DO_OPERATOR = re.compile(rb"(?<![^\s\]>)])Do(?![^\s\[<(/])")
 
 
 def _tj_codes(array) -> bytes:
@@ -94,13 +95,18 @@ def _tj_codes(array) -> bytes:
     return b"".join(bytes(item) for item in array if isinstance(item, pikepdf.String))
 
 
+def _draws_xobjects(stream_owner) -> bool:
+    data = b"\n".join(stream.read_bytes() for stream in _content_streams(stream_owner))
+    return b"Do" in data and _DO_OPERATOR.search(data) is not None
+
+
 def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0):
     if depth > MAX_DEPTH:
         return
     stack, font = [], None
     xobjects = resources.get("/XObject", {}) if resources is not None else {}
     fonts = resources.get("/Font", {}) if resources is not None else {}
-    if runs is None and not xobjects:
+    if runs is None and (not xobjects or not _draws_xobjects(stream_owner)):
         return  # no image on this page, and the text is not wanted
     operators = WALKED_OPERATORS if runs is not None else IMAGE_OPERATORS
     for operands, operator in pikepdf.parse_content_stream(stream_owner, operators):
@@ -139,17 +145,73 @@ def walk_pdf(pdf: pikepdf.Pdf, text: bool = True) -> tuple[list[PlacedImage], li
     """The placed images and (unless `text` is False, which is much quicker) the text runs."""
     images, runs, fonts_seen = [], [] if text else None, {}
     for number, page in enumerate(pdf.pages, 1):
-        _walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), number, images, runs,
-              fonts_seen)
+        resources = page.obj.get("/Resources")
+        found = _plain_text_runs(page, resources, number, fonts_seen) if text else None
+        if found is not None:  # the text read quickly; the images (if any) walked alone
+            runs.extend(found)
+            _walk(page, resources, (1, 0, 0, 1, 0, 0), number, images, None, fonts_seen)
+        else:
+            _walk(page, resources, (1, 0, 0, 1, 0, 0), number, images, runs, fonts_seen)
     return images, runs if text else []
+
+
+_TOKEN = re.compile(rb"(?<!\S)(BT)(?!\S)|/([^\s/\[\]<>(){}%]+)\s+[-+.\d]+\s+Tf(?!\S)|"
+                    rb"\[([^\]]*)\]\s*TJ(?!\S)|<([0-9A-Fa-f]*)>\s*Tj(?!\S)")
+_INLINE_IMAGE = re.compile(rb"(?<!\S)BI(?!\S)")
+_SHOW_OPERATOR = re.compile(rb"T[Jj](?![^\s\[<(/])")
+
+
+def _has_forms(resources, cache: dict) -> bool:
+    """Does this resource dictionary hold a form XObject? (WeasyPrint shares one.)"""
+    key = ("forms", resources.objgen if resources.is_indirect else id(resources))
+    if key not in cache:
+        cache[key] = any(xobject.get("/Subtype") == "/Form"
+                         for xobject in resources.get("/XObject", {}).values())
+    return cache[key]
+
+
+def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[TextRun] | None:
+    """The text runs of a page written as WeasyPrint writes (hex strings only, each text
+    object choosing its font before it shows text, no forms), read with regular
+    expressions; None for any other page, which the full content-stream walk reads."""
+    if resources is None or _has_forms(resources, fonts_seen):
+        return None  # text could be drawn inside a form
+    data = b"\n".join(stream.read_bytes() for stream in _content_streams(page))
+    if any(mark in data for mark in (b"(", b"'", b'"')) or _INLINE_IMAGE.search(data):
+        return None  # literal strings, other show operators, inline images: not plain
+    fonts = resources.get("/Font", {})
+    runs, shown, font = [], 0, None
+    for begin, name, array, string in _TOKEN.findall(data):
+        if begin:
+            font = None  # each text object must choose its font before it shows text
+        elif name:
+            found = fonts.get("/" + name.decode("latin-1"))
+            if found is None:
+                return None
+            font = font_info(found, fonts_seen)
+        elif font is None:
+            return None  # shows text in a font chosen elsewhere: walk it properly
+        else:
+            strings = _HEX_STRING.findall(array) if array else [string]
+            hex_digits = b"".join(strings)
+            if len(hex_digits) % 2 or array and array.count(b"<") != len(strings):
+                return None  # odd digits, or a string the expression did not read
+            runs.append(TextRun(number, font, bytes.fromhex(hex_digits.decode("ascii"))))
+            shown += 1
+    if shown != len(_SHOW_OPERATOR.findall(data)):
+        return None  # a show operator the expressions did not read
+    return runs
 
 
 PRINT_WRAPPER_START = b"q\n"  # pdf_finish.add_crop_marks: the page's own state saved...
 PRINT_WRAPPER_END = b"Q\n/Artifact BMC"  # ...restored, then the crop marks
 
 
-def _content_streams(page) -> list:
-    contents = page.obj.get("/Contents")
+def _content_streams(owner) -> list:
+    """The content streams of a page, or a form XObject itself."""
+    if isinstance(owner, pikepdf.Stream):
+        return [owner]
+    contents = owner.obj.get("/Contents")
     if contents is None:
         return []
     return list(contents) if isinstance(contents, pikepdf.Array) else [contents]

@@ -224,3 +224,20 @@ def test_print_pages_are_the_screen_pages_with_crop_marks(real_build, printed, t
         stream.write(stream.read_bytes().replace(b"TJ", b"TJ\n", 1))
         pdf.save(changed)
     assert not same_pages(screen_path, changed)
+
+
+def test_quick_text_reading_agrees_with_the_full_walk(real_build, monkeypatch):
+    """The checks read WeasyPrint's text with regular expressions where they can;
+    the runs (font and glyph codes, page by page) must be those of pikepdf's parser."""
+    from octavo import pdf_walk
+    for kind in ("pdf", "print-pdf"):
+        with pikepdf.open(real_build.outputs[kind]) as pdf:
+            fonts = {}
+            quick = [pdf_walk._plain_text_runs(page, page.obj.get("/Resources"), n, fonts)
+                     for n, page in enumerate(pdf.pages, 1)]
+            assert sum(runs is not None for runs in quick) >= 0.8 * len(pdf.pages)
+            images, runs = pdf_walk.walk_pdf(pdf)
+            with monkeypatch.context() as patch:
+                patch.setattr(pdf_walk, "_plain_text_runs", lambda *args: None)
+                assert pdf_walk.walk_pdf(pdf) == (images, runs)
+            assert len(runs) > 100 and len(images) == len(real_build.book.figures)

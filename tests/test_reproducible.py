@@ -190,13 +190,13 @@ def test_ctrl_c_partway_leaves_the_previous_outputs(previous):
 def test_time_budget_overrun_leaves_the_previous_outputs(previous):
     manuscript, out = previous
     before = snapshot(out)
-    process = subprocess.run(command(manuscript, out, "--no-cache", "--time-limit", "1"),
+    process = subprocess.run(command(manuscript, out, "--no-cache", "--time-limit", "0.4"),
                              env=environment("1700000000"), cwd=out.parent,
                              capture_output=True, text=True, timeout=60)
     stderr = process.stderr
     assert process.returncode == 5, stderr
     assert stderr.strip().splitlines()[-1] == (
-        "octavo: the build took longer than its time budget of 1 s and was stopped (hint: "
+        "octavo: the build took longer than its time budget of 0.4 s and was stopped (hint: "
         "raise it with --time-limit SECONDS; the previous outputs are unchanged)")
     assert partial_files(out) == []
     assert snapshot(out) == before

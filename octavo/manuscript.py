@@ -234,18 +234,41 @@ def _check_nesting(text: str, path: Path | None) -> None:
                               path, number, hint="flatten the list or the quotation")
 
 
-def markdown_to_tree(text: str, path: Path | None = None) -> lxml_html.HtmlElement:
+def markdown_to_html(text: str, path: Path | None = None) -> str:
+    """Markdown → sanitised HTML (a string: it may be made in another process)."""
     _check_nesting(text, path)
     try:
         html = make_markdown().convert(text)
     except RecursionError:
         raise OctavoError("the text is nested too deeply for the Markdown parser", path,
                           hint="flatten the lists, quotations or raw HTML") from None
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                      url_schemes=URL_SCHEMES | IMAGE_SCHEMES, link_rel=None,
-                      strip_comments=True, clean_content_tags=DROPPED_WITH_CONTENT,
-                      attribute_filter=_safe_attribute)
-    return lxml_html.fragment_fromstring(clean, create_parent="section")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES | IMAGE_SCHEMES, link_rel=None,
+                     strip_comments=True, clean_content_tags=DROPPED_WITH_CONTENT,
+                     attribute_filter=_safe_attribute)
+
+
+PARALLEL_MARKDOWN = 200_000  # characters: a book this long is converted on two cores
+
+
+def _chapters_as_html(sources: list[tuple[Path, str]]) -> list[str]:
+    """Each chapter's HTML; a long book's later chapters converted in a forked child."""
+    total = sum(len(text) for _, text in sources)
+    if total < PARALLEL_MARKDOWN or len(sources) < 2:
+        return [markdown_to_html(text, path) for path, text in sources]
+    from .parallel import Job
+    half, running = len(sources), 0
+    for index, (_, text) in enumerate(sources):
+        running += len(text)
+        if running >= total / 2:
+            half = max(1, index)
+            break
+    later = Job(lambda: [markdown_to_html(text, path) for path, text in sources[half:]])
+    try:
+        first = [markdown_to_html(text, path) for path, text in sources[:half]]
+        return first + later.result()
+    finally:
+        later.cancel()
 
 
 def _check_depth(body, chapter_source: Path, markdown: str) -> None:
@@ -298,7 +321,7 @@ def _inside(folder: Path, name: str) -> bool:
     return (folder / name).resolve().is_relative_to(folder.resolve())
 
 
-def _load_chapter(book: Book, index: int, name: str) -> Chapter:
+def _chapter_text(book: Book, name: str) -> tuple[Path, str]:
     source = book.folder / name
     if not _inside(book.folder, name):
         raise OctavoError(f"chapter file {name!r} is outside the manuscript folder",
@@ -311,8 +334,12 @@ def _load_chapter(book: Book, index: int, name: str) -> Chapter:
     text = read_text(source)
     if not text.strip():
         raise OctavoError("the chapter is empty", source, 1, hint="write some text or remove it")
+    return source, text
+
+
+def _load_chapter(index: int, source: Path, text: str, html: str) -> Chapter:
     chapter_id = f"ch{index + 1}"
-    body = markdown_to_tree(text, source)
+    body = lxml_html.fragment_fromstring(html, create_parent="section")
     _check_depth(body, source, text)
     body.set("class", "chapter")
     body.set("id", chapter_id)
@@ -455,8 +482,9 @@ def load_book(folder: Path) -> Book:
                           folder / METADATA_FILE, hint="put the metadata file itself there")
     metadata = load_metadata(folder)
     book = Book(folder, metadata, [])
-    for index, name in enumerate(book.metadata.chapters):
-        book.chapters.append(_load_chapter(book, index, name))
+    sources = [_chapter_text(book, name) for name in book.metadata.chapters]
+    for index, ((source, text), html) in enumerate(zip(sources, _chapters_as_html(sources))):
+        book.chapters.append(_load_chapter(index, source, text, html))
     _check_cover(book)
     taken = _unique_ids(book)
     for chapter in book.chapters:

@@ -86,26 +86,28 @@ def build(options: BuildOptions) -> BuildResult:
         made_epub, images = second_core.result()
         if screen:
             screen_from_tagged(tagged, screen, images)             # trimmed, images downsampled
-        if proof:
-            write_proof_sheet(made.current("pdf"), proof)          # every page at a glance
+        proof_job = jobs.fork(lambda: proof and write_proof_sheet(made.current("pdf"), proof))
         result.epub, result.booklet = cache.kept_infos(made_epub, print_job.result())
         clock.lap("outputs")
-        result.outputs = made.finals()
-    result.findings = run_checks(options, cache, result)           # fast checks (+ validators)
-    clock.lap("checks")
+        result.findings = run_checks(options, cache, result, made.paths)  # the staged outputs
+        proof_job.result()                                         # every page at a glance
+        clock.lap("checks")
+    result.outputs = made.finals()                                 # published
     cache.save(result)
     _report(options, result)
     return clock.done(result)
 
 
-def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult) -> list[Finding]:
-    """The fast checks, each reused while nothing it read last time changed; the validators."""
+def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,
+               outputs: dict[str, Path]) -> list[Finding]:
+    """The fast checks, each reused while nothing it read last time changed; the validators.
+
+    `outputs`: each output's file, staged (under its final name) or kept from before."""
     def layout():  # made late only if a check that reads it must run again
         if result.layout is None:
             result.layout = render(result.book, PAGED_CSS, cache.styles)
         return result.layout
-    context = CheckContext(result.book, result.layout, result.outputs, result.booklet,
-                           result.epub)
+    context = CheckContext(result.book, result.layout, outputs, result.booklet, result.epub)
     kept = cache.cached_validators() if options.validate else None
     validators = start_validators(context) if options.validate and kept is None else None
     findings = cache.run_checks(FAST_CHECKS, context, layout) if options.checks else []

@@ -199,11 +199,8 @@ def package_entries(book: Book, parts: PackageParts) -> list[tuple[str, bytes]]:
     return ordered
 
 
-COMPRESSED_ALREADY = (".jpg", ".jpeg", ".png", ".gif", ".webp")
-
-
 def write_zip(target: Path, entries: list[tuple[str, bytes]], stamp: dt.datetime) -> int:
-    """A deterministic zip: fixed dates, modes and order; mimetype first, stored (and images)."""
+    """A deterministic zip: fixed dates, modes and order; mimetype first, stored."""
     when = max(stamp.astimezone(dt.timezone.utc), ZIP_EPOCH)
     date_time = (when.year, when.month, when.day, when.hour, when.minute, when.second)
     with zipfile.ZipFile(target, "w") as archive:
@@ -211,8 +208,8 @@ def write_zip(target: Path, entries: list[tuple[str, bytes]], stamp: dt.datetime
             info = zipfile.ZipInfo(name, date_time)
             info.create_system = 3  # unix, so the permissions below are read
             info.external_attr = 0o100644 << 16
-            if name == "mimetype" or name.lower().endswith(COMPRESSED_ALREADY):
-                info.compress_type = zipfile.ZIP_STORED  # deflating a JPEG gains ~1 %
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
                 archive.writestr(info, data)
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED

@@ -27,6 +27,7 @@ import os
 import pickle
 import resource
 import select
+import shutil
 import signal
 import sys
 import time
@@ -41,7 +42,7 @@ DEFAULT_TIME_LIMIT = 600.0  # seconds, wall clock, for the whole build and its c
 DEFAULT_MEMORY_LIMIT = 4096  # MB
 MEMORY_RLIMIT = resource.RLIMIT_DATA
 # Temporary files written beside their targets, then renamed: outputs.py and report.py
-# (".*.part"), cache.py (".octavo-cache.json.*").
+# (".octavo-staging-*.part" folders), cache.py (".octavo-cache.json.*").
 PARTIAL_FILES = (".*.part", ".octavo-cache.json.*")
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for the child when its parent dies
 SAMPLE_INTERVAL = 0.1  # seconds between two looks at the child's memory
@@ -234,7 +235,10 @@ def _partial_files(out: Path) -> set[Path]:
 def _clean(out: Path, before: set[Path]) -> None:
     """Remove the temporary files the child made and could not remove itself."""
     for path in _partial_files(out) - before:
-        path.unlink(missing_ok=True)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)  # outputs.py's staging folder
+        else:
+            path.unlink(missing_ok=True)
 
 
 # ---------- the child ----------

@@ -1,4 +1,6 @@
-"""Atomic outputs: every file is written beside its target and renamed into place.
+"""Atomic outputs: every file is written in a staging folder beside its target
+(`dist/.octavo-staging-*.part/`, under its final name, so the checks can read it
+before it is published) and renamed into place.
 
 Nothing is renamed until every writer has finished, so a build that fails at
 any stage (or is interrupted) leaves the previous `dist/` files byte-identical.
@@ -7,6 +9,7 @@ any stage (or is interrupted) leaves the previous `dist/` files byte-identical.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -21,28 +24,32 @@ STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 class Outputs:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
-        self.pending: dict[Path, Path] = {}  # final path -> temporary path
-        self.scratches: list[Path] = []  # working files, never committed
+        self.pending: dict[Path, Path] = {}  # final path -> staged path
+        self.staging: Path | None = None  # made at the first output or working file
+
+    def _stage(self) -> Path:
+        if self.staging is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=".octavo-staging-", suffix=".part",
+                                                 dir=self.folder))
+        return self.staging
 
     def path(self, name: str) -> Path:
-        """A temporary path in the output folder for the output called `name`."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        final = self.folder / name
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=self.folder)
-        os.close(handle)
-        self.pending[final] = Path(temporary)
-        return Path(temporary)
+        """Where to write the output called `name` (staged under that same name)."""
+        staged = self._stage() / name
+        staged.touch()
+        self.pending[self.folder / name] = staged
+        return staged
 
     def scratch(self, name: str) -> Path:
-        """A working file in the output folder, removed when the build ends either way."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=self.folder)
+        """A working file, removed with the staging folder when the build ends."""
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=self._stage())
         os.close(handle)
-        self.scratches.append(Path(temporary))
-        return self.scratches[-1]
+        return Path(temporary)
 
-    def final(self, temporary: Path) -> Path:
-        return next(final for final, temp in self.pending.items() if temp == temporary)
+    def final(self, staged: Path) -> Path:
+        """Where a staged output is published (its name does not change)."""
+        return self.folder / staged.name
 
     def commit(self) -> list[Path]:
         """Move every finished output into place: all of them, or (stopped before) none.
@@ -60,21 +67,24 @@ class Outputs:
                 os.replace(temporary, final)
                 written.append(final)
             self.pending.clear()
+            self._unstage()
             return written
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def discard(self) -> None:
-        for temporary in self.pending.values():
-            temporary.unlink(missing_ok=True)
         self.pending.clear()
+        self._unstage()
+
+    def _unstage(self) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, kind, error, trace):
-        for scratch in self.scratches:
-            scratch.unlink(missing_ok=True)
         if kind is None:
             try:
                 self.commit()

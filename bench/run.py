@@ -14,7 +14,9 @@ measures, each build in a fresh subprocess:
   pandoc-pdf         pandoc 3: Markdown → PDF with --pdf-engine=weasyprint
 
 With --repeat N each build runs N times, interleaved, and the table shows the fastest
-run (other processes only ever slow a build down); every run is in the JSON.
+run (other processes only ever slow a build down); every run is in the JSON. The
+target ratio is the median over the rounds of each Octavo build over the plain render
+run just before it: this machine's speed drifts by half between minutes.
 Wall time, CPU time (children included) and peak RSS come from a fresh wrapper process
 per build: `resource.getrusage(RUSAGE_CHILDREN)` after the build exits. Peak RSS is the
 largest single process of the build's tree (ru_maxrss), as the kernel reports it.
@@ -147,8 +149,8 @@ def bench_size(pages: int, work: Path, repeat: int) -> dict:
         run("weasyprint", [PYTHON, "-c", PLAIN_WEASYPRINT, str(html),
                            manuscript.resolve().as_uri() + "/", str(ROOT / "styles"),
                            str(work / f"plain{pages}.pdf")])
+        run("octavo", _octavo(manuscript, out / "full", "--no-cache"))  # right after: a pair
         run("octavo-no-checks", _octavo(manuscript, out / "nc", "--no-cache", "--no-checks"))
-        run("octavo", _octavo(manuscript, out / "full", "--no-cache"))
         run("octavo-rebuild", _octavo(manuscript, out / "full"))
         run("pandoc-epub", [pandoc, *chapters, "-o", str(work / f"pandoc{pages}.epub"),
                             "--metadata", f"title={title}"], cwd=manuscript)
@@ -165,6 +167,10 @@ def bench_size(pages: int, work: Path, repeat: int) -> dict:
                       "exit": runs[-1]["exit"]}
                for name, runs in results.items()}
     plain = summary["weasyprint"]["wall_s"]
+    # This machine's speed drifts (the same plain render took 11.9 to 18.7 s in one run), so
+    # each round's Octavo build is also compared with the plain render just before it.
+    paired = [octavo["wall_s"] / weasyprint["wall_s"]
+              for weasyprint, octavo in zip(results["weasyprint"], results["octavo"])]
     return {
         "pages_requested": pages,
         "pages": report.get("pages"),
@@ -174,6 +180,8 @@ def bench_size(pages: int, work: Path, repeat: int) -> dict:
         "octavo_timings": report.get("timings"),
         "ratios": {
             "octavo_vs_weasyprint": round(summary["octavo"]["wall_s"] / plain, 3),
+            "octavo_vs_weasyprint_paired": round(statistics.median(paired), 3),
+            "octavo_vs_weasyprint_each_round": [round(ratio, 3) for ratio in paired],
             "octavo_no_checks_vs_weasyprint": round(summary["octavo-no-checks"]["wall_s"] / plain,
                                                     3),
             "octavo_cpu_vs_weasyprint_cpu": round(summary["octavo"]["cpu_s"]
@@ -237,8 +245,12 @@ def main() -> None:
         "booklet_imposition": booklet,
         "targets": {
             "book_pages": largest["pages"],
-            "default_build_vs_weasyprint": {"value": largest["ratios"]["octavo_vs_weasyprint"],
-                                            "limit": TARGETS["ratio"]},
+            # The median, over the rounds, of Octavo's build over the plain render just before
+            # it (the fastest of each, "octavo_vs_weasyprint", is in the size's ratios).
+            "default_build_vs_weasyprint": {
+                "value": largest["ratios"]["octavo_vs_weasyprint_paired"],
+                "fastest_vs_fastest": largest["ratios"]["octavo_vs_weasyprint"],
+                "limit": TARGETS["ratio"]},
             "booklet_s": {"value": booklet["seconds_median"], "limit": TARGETS["booklet_s"]},
             "peak_rss_mb": {"value": big["octavo"]["rss_mb"], "limit": TARGETS["rss_mb"]},
             "no_change_rebuild_s": {"value": big["octavo-rebuild"]["wall_s"],

@@ -163,10 +163,14 @@ _SHOW_OPERATOR = re.compile(rb"T[Jj](?![^\s\[<(/])")
 
 def _has_forms(resources, cache: dict) -> bool:
     """Does this resource dictionary hold a form XObject? (WeasyPrint shares one.)"""
-    key = ("forms", resources.objgen if resources.is_indirect else id(resources))
+    def has_forms():
+        return any(xobject.get("/Subtype") == "/Form"
+                   for xobject in resources.get("/XObject", {}).values())
+    if not getattr(resources, "is_indirect", False):
+        return has_forms()  # a direct dictionary: not kept (its id may be reused)
+    key = ("forms", resources.objgen)
     if key not in cache:
-        cache[key] = any(xobject.get("/Subtype") == "/Form"
-                         for xobject in resources.get("/XObject", {}).values())
+        cache[key] = has_forms()
     return cache[key]
 
 
@@ -244,15 +248,32 @@ def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
                 streams = streams[1:-1]
             for data in streams:
                 digest.update(data)
-            resources = page.obj.get("/Resources", {})
-            for name, font in sorted(resources.get("/Font", {}).items()):
-                digest.update(repr((name, _font_fingerprint(font, fonts))).encode())
-            for name, xobject in sorted(resources.get("/XObject", {}).items()):
-                if xobject.get("/Subtype") == "/Form":  # text may be drawn inside
-                    return ()  # (WeasyPrint draws none; then compare nothing)
-                digest.update(name.encode())
+            described = _resources_fingerprint(page.obj.get("/Resources", {}), fonts)
+            if described is None:
+                return ()  # a form may draw text: compare nothing (WeasyPrint draws none)
+            digest.update(described)
             found.append(digest.hexdigest())
     return tuple(found)
+
+
+def _resources_fingerprint(resources, cache: dict) -> bytes | None:
+    """The fonts (programs included) and XObject names of a resource dictionary; None if
+    it holds a form. Remembered per dictionary: WeasyPrint shares one between pages."""
+    shared = getattr(resources, "is_indirect", False)
+    key = ("resources", resources.objgen) if shared else None  # (a direct one: not kept)
+    if key is None or key not in cache:
+        described = [repr((name, _font_fingerprint(font, cache)))
+                     for name, font in sorted(resources.get("/Font", {}).items())]
+        for name, xobject in sorted(resources.get("/XObject", {}).items()):
+            if xobject.get("/Subtype") == "/Form":
+                described = None
+                break
+            described.append(name)
+        described = None if described is None else "\n".join(described).encode()
+        if key is None:
+            return described
+        cache[key] = described
+    return cache[key]
 
 
 def same_pages(first: Path, second: Path) -> bool:

@@ -70,23 +70,23 @@ def build(options: BuildOptions) -> BuildResult:
             result.layout = render(book, PAGED_CSS, cache.styles)  # one layout, every PDF
             cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
         clock.lap("layout")
-        layout, made, slug = result.layout, cache.outputs(outputs), book.metadata.slug
-        screen, printed, booklet, epub, proof = made.targets(slug, OUTPUT_SUFFIXES)  # None: kept
-        def while_writing(parts):                                  # forked: EPUB, screen images
-            return epub and write_epub(book, epub, cache.page_starts(), styles=cache.styles,
-                                       parts=parts), screen and screen_images(layout, book)
-        second_core = jobs.fork(while_writing, epub and epub_parts.result())
-        tagged = (screen or printed) and write_tagged_pdf(layout, book, outputs.scratch("tagged"))
-        def print_edition():                                       # forked: marks, PDF/X-4
-            if printed:
-                print_from_tagged(tagged, layout, book, printed)
-            return booklet and impose_booklet(
-                made.current("print-pdf"), booklet, **options.imposition)
-        print_job = jobs.fork(print_edition)
-        made_epub, images = second_core.result()
+        layout, made = result.layout, cache.outputs(outputs)
+        screen, printed, booklet, epub, proof = made.targets(book.metadata.slug, OUTPUT_SUFFIXES)
+        parts = epub_parts.result() if epub else epub_parts.cancel()  # None: the EPUB is kept
+        def while_writing():                                       # forked: EPUB, screen images
+            return (write_epub(book, epub, cache.page_starts(), styles=cache.styles, parts=parts)
+                    if epub else None), screen_images(layout, book) if screen else None
+        second_core = jobs.fork(while_writing, when=epub or screen)
+        tagged = outputs.scratch("tagged") if screen or printed else None
+        if tagged:
+            write_tagged_pdf(layout, book, tagged)                 # the one WeasyPrint write
+        print_job = jobs.fork(print_edition, tagged, layout, book, printed, booklet,  # forked
+                              made.current("print-pdf"), options.imposition,
+                              when=printed or booklet)
+        made_epub, images = second_core.result() or (None, None)
         if screen:
             screen_from_tagged(tagged, screen, images)             # trimmed, images downsampled
-        proof_job = jobs.fork(lambda: proof and write_proof_sheet(made.current("pdf"), proof))
+        proof_job = jobs.fork(write_proof_sheet, made.current("pdf"), proof, when=proof)
         result.epub, result.booklet = cache.kept_infos(made_epub, print_job.result())
         clock.lap("outputs")
         result.findings = run_checks(options, cache, result, made.paths)  # the staged outputs
@@ -96,6 +96,15 @@ def build(options: BuildOptions) -> BuildResult:
     cache.save(result)
     _report(options, result)
     return clock.done(result)
+
+
+def print_edition(tagged: Path | None, layout: Layout | None, book: Book, printed: Path | None,
+                  booklet: Path | None, print_pdf: Path, imposition: dict) -> BookletInfo | None:
+    """The print PDF (crop marks, PDF/X-4) from the tagged write, if it is remade; then the
+    booklet imposed from `print_pdf` (that PDF, or the one kept from the last build)."""
+    if printed:
+        print_from_tagged(tagged, layout, book, printed)
+    return impose_booklet(print_pdf, booklet, **imposition) if booklet else None
 
 
 def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,

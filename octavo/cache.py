@@ -251,8 +251,12 @@ class BuildCache:
         todo = [check for check in checks if check not in kept]
         there = [check for check in todo if check.__module__ in SECOND_CORE]
         job = Job(_run_recorded, there, context, layout) if there else None
-        ran = _run_recorded([check for check in todo if check not in there], context, layout)
-        ran.update(job.result() if job else {})
+        try:
+            ran = _run_recorded([check for check in todo if check not in there], context, layout)
+            ran.update(job.result() if job else {})
+        finally:
+            if job:
+                job.cancel()  # (a no-op once its result is in)
         findings = []
         for check in checks:
             if check in kept:

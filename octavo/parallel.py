@@ -33,7 +33,7 @@ class Job:
     def __init__(self, function: Callable[..., Any], *args: Any):
         self.pid = None
         self._value: tuple[bool, Any] | None = None
-        if not FORK:
+        if not FORK or function is _nothing:
             self._value = _call(function, args)
             return
         read, write = os.pipe()
@@ -78,14 +78,23 @@ class Job:
         return value
 
     def cancel(self) -> None:
-        """Stop the child (the build failed or was interrupted) and reap it."""
+        """Stop the child (the build failed or was interrupted, or its work is not needed)
+        and reap it. Returns None, like a job that did nothing."""
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGTERM)
                 os.waitpid(self.pid, 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
+            try:
+                os.close(self._read)
+            except OSError:  # already closed by an interrupted result()
+                pass
             self.pid = None
+
+
+def _nothing() -> None:
+    return None
 
 
 def _call(function, args) -> tuple[bool, Any]:
@@ -105,8 +114,9 @@ class Jobs:
     def __init__(self):
         self.started: list[Job] = []
 
-    def fork(self, function: Callable[..., Any], *args: Any) -> Job:
-        job = Job(function, *args)
+    def fork(self, function: Callable[..., Any], *args: Any, when: object = True) -> Job:
+        """`function(*args)` in a child; with a false `when`, nothing (its result: None)."""
+        job = Job(function, *args) if when else Job(_nothing)
         self.started.append(job)
         return job
 

@@ -184,7 +184,7 @@ def _write(layout: Layout, target: Path, **options) -> None:
         raise OctavoError("WeasyPrint wrote no PDF", target)
 
 
-def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> Path:
+def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> None:
     """The one WeasyPrint write both PDFs are made from.
 
     Tagged (PDF/UA-1: structure tree, alt text, language), with the bleed and the
@@ -195,7 +195,6 @@ def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> Path:
     with faster_page_references():
         _write(layout, target, pdf_variant="pdf/ua-1",
                pdf_identifier=pdf_identifier(book, "screen"), custom_metadata=True)
-    return target
 
 
 def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None) -> None:
@@ -231,6 +230,8 @@ def print_from_tagged(tagged: Path, layout: Layout, book: Book, target: Path) ->
         pdf.Root.Metadata = pikepdf.Stream(pdf, packet, Type=pikepdf.Name.Metadata,
                                            Subtype=pikepdf.Name.XML)
         pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
+        identifier = pikepdf.String(pdf_identifier(book, "print"))
+        pdf.trailer.ID = pikepdf.Array([identifier, identifier])  # its own, not the screen's
         pdf.save(target, deterministic_id=True, force_version="1.6",
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve)
 

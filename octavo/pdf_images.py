@@ -19,7 +19,6 @@ from .pdf_walk import walk_pdf
 JPEG_QUALITY = 82
 SLACK = 1.1  # leave an image alone unless it is more than 10 % over the target
 PT_PER_PX = 0.75  # CSS pixels (WeasyPrint's boxes) to PDF points
-EXIF_ORIENTATION = 0x0112
 
 
 def downsample_images(pdf: pikepdf.Pdf, ppi: int, prepared: dict | None = None) -> int:
@@ -29,10 +28,13 @@ def downsample_images(pdf: pikepdf.Pdf, ppi: int, prepared: dict | None = None) 
     copies of the images WeasyPrint embedded unchanged, by digest; the others are
     measured on the page and resampled here."""
     prepared = prepared or {}
-    resampled, done, others = 0, set(), False
-    for page in pdf.pages:
+    resampled, done, seen, others = 0, set(), set(), False
+    for page in pdf.pages:  # (WeasyPrint shares one XObject dictionary between pages)
         for stream in page.obj.get("/Resources", {}).get("/XObject", {}).values():
-            if stream.get("/Subtype") != "/Image" or stream.objgen in done:
+            if stream.objgen in seen:
+                continue
+            seen.add(stream.objgen)
+            if stream.get("/Subtype") != "/Image":
                 continue
             key = hashlib.sha1(stream.read_raw_bytes()).hexdigest()
             if key not in prepared or "/SMask" in stream or stream.get("/ImageMask"):
@@ -82,15 +84,18 @@ def screen_copies(document, book, ppi: int) -> dict[str, tuple | None]:
                     width, height = largest.get(path, (0.0, 0.0))
                     largest[path] = (max(width, box.width * PT_PER_PX),
                                      max(height, box.height * PT_PER_PX))
-    copies = {}
-    for path, size_pt in largest.items():
+    by_digest: dict[str, tuple[bytes, tuple[float, float]]] = {}  # the same file twice: once
+    for path, (width, height) in largest.items():
         data = path.read_bytes()
+        key = hashlib.sha1(data).hexdigest()
+        known = by_digest.get(key, (data, (0.0, 0.0)))[1]
+        by_digest[key] = data, (max(width, known[0]), max(height, known[1]))
+    copies = {}
+    for key, (data, size_pt) in by_digest.items():
         with Image.open(io.BytesIO(data)) as image:
-            if image.format != "JPEG" or image.mode not in ("RGB", "L") \
-                    or image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+            if image.format != "JPEG" or image.mode not in ("RGB", "L") or "exif" in image.info:
                 continue  # WeasyPrint converts or turns it: measured on the page instead
-            copies[hashlib.sha1(data).hexdigest()] = _smaller(lambda: image, image.size,
-                                                              size_pt, ppi)
+            copies[key] = _smaller(lambda: image, image.size, size_pt, ppi)
     return copies
 
 

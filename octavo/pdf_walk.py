@@ -81,7 +81,7 @@ def _multiply(m, n):
 
 
 _HEX_STRING = re.compile(rb"<([0-9A-Fa-f]*)>")
-_DO_OPERATOR = re.compile(rb"(?<![^\s\]>)])Do(?![^\s\[<(/])")
+_DO_OPERATOR = re.compile(rb"(?<![^\s\]>)])Do(?![^\s()<>\[\]{}/%])")
 
 
 def _tj_codes(array) -> bytes:
@@ -155,10 +155,11 @@ def walk_pdf(pdf: pikepdf.Pdf, text: bool = True) -> tuple[list[PlacedImage], li
     return images, runs if text else []
 
 
-_TOKEN = re.compile(rb"(?<!\S)(BT)(?!\S)|/([^\s/\[\]<>(){}%]+)\s+[-+.\d]+\s+Tf(?!\S)|"
-                    rb"\[([^\]]*)\]\s*TJ(?!\S)|<([0-9A-Fa-f]*)>\s*Tj(?!\S)")
-_INLINE_IMAGE = re.compile(rb"(?<!\S)BI(?!\S)")
-_SHOW_OPERATOR = re.compile(rb"T[Jj](?![^\s\[<(/])")
+_END = rb"(?![^\s()<>\[\]{}/%])"  # an operator ends at white space or a delimiter
+_TOKEN = re.compile(rb"(?<!\S)(BT)" + _END + rb"|/([^\s/\[\]<>(){}%#]+)\s+[-+.\d]+\s+Tf" + _END
+                    + rb"|\[([^\]]*)\]\s*TJ" + _END + rb"|<([0-9A-Fa-f]*)>\s*Tj" + _END)
+_INLINE_IMAGE = re.compile(rb"(?<!\S)BI" + _END)
+_TEXT_OPERATOR = re.compile(rb"(?:Tf|T[Jj])" + _END)  # every font choice and show
 
 
 def _has_forms(resources, cache: dict) -> bool:
@@ -181,14 +182,16 @@ def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[Tex
     if resources is None or _has_forms(resources, fonts_seen):
         return None  # text could be drawn inside a form
     data = b"\n".join(stream.read_bytes() for stream in _content_streams(page))
-    if any(mark in data for mark in (b"(", b"'", b'"')) or _INLINE_IMAGE.search(data):
-        return None  # literal strings, other show operators, inline images: not plain
+    if any(mark in data for mark in (b"(", b"'", b'"', b"%")) or _INLINE_IMAGE.search(data):
+        return None  # literal strings, other shows, comments, inline images: not plain
     fonts = resources.get("/Font", {})
-    runs, shown, font = [], 0, None
+    runs, read, font = [], 0, None
     for begin, name, array, string in _TOKEN.findall(data):
         if begin:
             font = None  # each text object must choose its font before it shows text
-        elif name:
+            continue
+        read += 1
+        if name:
             found = fonts.get("/" + name.decode("latin-1"))
             if found is None:
                 return None
@@ -201,14 +204,9 @@ def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[Tex
             if len(hex_digits) % 2 or array and array.count(b"<") != len(strings):
                 return None  # odd digits, or a string the expression did not read
             runs.append(TextRun(number, font, bytes.fromhex(hex_digits.decode("ascii"))))
-            shown += 1
-    if shown != len(_SHOW_OPERATOR.findall(data)):
-        return None  # a show operator the expressions did not read
+    if read != len(_TEXT_OPERATOR.findall(data)):
+        return None  # a font choice or a show the expressions did not read
     return runs
-
-
-PRINT_WRAPPER_START = b"q\n"  # pdf_finish.add_crop_marks: the page's own state saved...
-PRINT_WRAPPER_END = b"Q\n/Artifact BMC"  # ...restored, then the crop marks
 
 
 def _content_streams(owner) -> list:
@@ -221,59 +219,69 @@ def _content_streams(owner) -> list:
     return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
 
 
-def _font_fingerprint(font, cache: dict) -> tuple:
-    if font.objgen not in cache:
-        target = font.DescendantFonts[0] if "/DescendantFonts" in font else font
-        descriptor = target.get("/FontDescriptor", {})
-        programs = tuple((key, hashlib.sha1(descriptor[key].read_raw_bytes()).hexdigest())
-                         for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in descriptor)
-        cache[font.objgen] = (str(font.get("/BaseFont", "")), str(target.get("/BaseFont", "")),
-                              programs)
-    return cache[font.objgen]
+def _print_wrapper(page) -> tuple[bytes, bytes] | None:
+    """The exact first and last streams `pdf_finish.add_crop_marks` puts around a page."""
+    from .pdf_finish import crop_mark_operators
+    if "/TrimBox" not in page.obj:
+        return None
+    media = [float(value) for value in page.obj.MediaBox]
+    trim = [float(value) for value in page.obj.TrimBox]
+    return b"q\n", b"Q\n" + crop_mark_operators(media, trim)
+
+
+def _digest(obj, cache: dict, depth: int = 0) -> bytes:
+    """A digest of a PDF object and everything it refers to, image data left out (the
+    screen's images are downsampled). Remembered per indirect object."""
+    key = ("digest", obj.objgen) if getattr(obj, "is_indirect", False) else None
+    if key is not None and key in cache:
+        return cache[key]
+    if key is not None:
+        cache[key] = b"(cycle)"  # a reference back to an object being digested
+    digest = hashlib.sha1()
+    if depth > MAX_DEPTH * 4:
+        digest.update(b"(deep)")
+    elif isinstance(obj, pikepdf.Stream):
+        if obj.get("/Subtype") == "/Image":
+            digest.update(b"image")
+        else:
+            digest.update(obj.read_raw_bytes())
+            digest.update(_digest(obj.stream_dict, cache, depth + 1))
+    elif isinstance(obj, pikepdf.Dictionary):
+        for name in sorted(obj.keys()):
+            digest.update(name.encode() + _digest(obj[name], cache, depth + 1))
+    elif isinstance(obj, pikepdf.Array):
+        for item in obj:
+            digest.update(_digest(item, cache, depth + 1))
+    else:
+        digest.update(obj.unparse() if isinstance(obj, pikepdf.Object) else repr(obj).encode())
+    value = digest.digest()
+    if key is not None:
+        cache[key] = value
+    return value
 
 
 @functools.lru_cache(maxsize=4)
 def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
-    """For each page: a digest of what it draws (content, fonts, forms), not of the
-    boxes or images around it. The print edition's crop-mark wrapper is left out, so
-    a print PDF made from the same pages as the screen PDF has the same fingerprints."""
-    fonts: dict = {}
+    """For each page: a digest of what it draws (its content and every resource: fonts
+    with their programs, ToUnicode maps and widths, graphics states...), image data left
+    out. The print edition's exact crop-mark wrapper is left out too, so a print PDF made
+    from the same pages as the screen PDF has the same fingerprints; anything else added,
+    removed or changed on a page changes its fingerprint."""
+    cache: dict = {}
     found = []
     with pikepdf.open(path) as pdf:
         for page in pdf.pages:
-            digest = hashlib.sha1()
-            streams = [stream.read_bytes() for stream in _content_streams(page)]
-            if len(streams) >= 3 and streams[0] == PRINT_WRAPPER_START \
-                    and streams[-1].startswith(PRINT_WRAPPER_END):
-                streams = streams[1:-1]
-            for data in streams:
-                digest.update(data)
-            described = _resources_fingerprint(page.obj.get("/Resources", {}), fonts)
-            if described is None:
+            resources = page.obj.get("/Resources")
+            if resources is not None and _has_forms(resources, cache):
                 return ()  # a form may draw text: compare nothing (WeasyPrint draws none)
-            digest.update(described)
+            streams = [stream.read_bytes() for stream in _content_streams(page)]
+            wrapper = _print_wrapper(page)
+            if len(streams) >= 3 and wrapper and (streams[0], streams[-1]) == wrapper:
+                streams = streams[1:-1]
+            digest = hashlib.sha1(b"\0".join(streams))
+            digest.update(_digest(resources, cache) if resources is not None else b"")
             found.append(digest.hexdigest())
     return tuple(found)
-
-
-def _resources_fingerprint(resources, cache: dict) -> bytes | None:
-    """The fonts (programs included) and XObject names of a resource dictionary; None if
-    it holds a form. Remembered per dictionary: WeasyPrint shares one between pages."""
-    shared = getattr(resources, "is_indirect", False)
-    key = ("resources", resources.objgen) if shared else None  # (a direct one: not kept)
-    if key is None or key not in cache:
-        described = [repr((name, _font_fingerprint(font, cache)))
-                     for name, font in sorted(resources.get("/Font", {}).items())]
-        for name, xobject in sorted(resources.get("/XObject", {}).items()):
-            if xobject.get("/Subtype") == "/Form":
-                described = None
-                break
-            described.append(name)
-        described = None if described is None else "\n".join(described).encode()
-        if key is None:
-            return described
-        cache[key] = described
-    return cache[key]
 
 
 def same_pages(first: Path, second: Path) -> bool:

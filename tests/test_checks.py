@@ -20,7 +20,7 @@ from octavo.checks.booklet_checks import booklet_is_imposed_right
 from octavo.checks.layout_checks import (figures_keep_their_captions, no_widows_or_orphans,
                                          pages_are_full)
 from octavo.checks.manuscript_lint import MANUSCRIPT_CHECKS
-from octavo.checks.pdf_checks import PDF_CHECKS
+from octavo.checks.pdf_checks import PDF_CHECKS, print_pdf_is_pdfx4
 from octavo.checks.text import text_is_complete
 from octavo.errors import OctavoError
 from octavo.manuscript import load_book
@@ -216,6 +216,25 @@ def test_broken_pdfs_are_found(small, tmp_path):
         assert code in codes(found), (code, found)
 
 
+def test_print_pdf_without_its_pdfx4_marks_is_pdf011(small, tmp_path):
+    book, layout, outputs = small
+    assert run([print_pdf_is_pdfx4], book, layout, outputs) == []
+
+    def no_intent(pdf):
+        del pdf.Root.OutputIntents
+
+    def untrapped(pdf):
+        del pdf.docinfo["/Trapped"]
+
+    def plain_xmp(pdf):
+        pdf.Root.Metadata = pdf.make_stream(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
+
+    for change in (no_intent, untrapped, plain_xmp):
+        broken = tampered(outputs["print-pdf"], tmp_path, change)
+        found = run([print_pdf_is_pdfx4], book, layout, {"print-pdf": broken})
+        assert [f.code for f in found] == ["PDF-011"], (change.__name__, found)
+
+
 def test_paragraph_deleted_from_pdf_is_txt001(small, tmp_path):
     book, _, _ = small
     shorter = copy.deepcopy(book)
@@ -368,3 +387,14 @@ def test_notes_at_the_foot_of_pages_do_not_break_sentences(tmp_path):
     assert layout.page_count >= 8
     findings = run([text_is_complete], book, layout, {"pdf": tmp_path / "notes.pdf"})
     assert findings == []
+
+
+def test_every_finding_code_is_documented():
+    import re
+    source = "\n".join(path.read_text(encoding="utf-8")
+                       for path in (ROOT / "octavo").rglob("*.py"))
+    used = set(re.findall(r"\"((?:MS|PDF|IMG|TXT|LAY|PRN|EPUB)-\d{3})\"", source))
+    documented = set(re.findall(r"^\| ((?:MS|PDF|IMG|TXT|LAY|PRN|EPUB)-\d{3}) \|",
+                                (ROOT / "docs" / "checks.md").read_text(encoding="utf-8"),
+                                re.MULTILINE))
+    assert len(used) >= 30 and used <= documented, sorted(used - documented)

@@ -217,13 +217,25 @@ def test_print_pages_are_the_screen_pages_with_crop_marks(real_build, printed, t
                 assert media[0] - 0.01 <= x <= media[2] + 0.01
                 assert not (trim[0] + 0.01 < x < trim[2] - 0.01 and
                             trim[1] + 0.01 < y < trim[3] - 0.01)
-    # One page drawn differently: the checks must read the print PDF on its own.
-    changed = tmp_path / "changed.pdf"
-    with pikepdf.open(print_path) as pdf:
+    # Drawn differently, anywhere: the checks must read the print PDF on its own.
+    def redrawn(pdf):
         stream = pdf.pages[5].obj.Contents[1]
         stream.write(stream.read_bytes().replace(b"TJ", b"TJ\n", 1))
-        pdf.save(changed)
-    assert not same_pages(screen_path, changed)
+
+    def covered(pdf):  # a white box over the page, after the crop marks
+        pdf.pages[5].contents_add(pikepdf.Stream(pdf, b"1 g 0 0 600 800 re f"))
+
+    def unmapped(pdf):  # text that copies as nonsense: another ToUnicode map
+        for font in pdf.pages[5].obj.Resources.Font.values():
+            if "/ToUnicode" in font:
+                font.ToUnicode = pikepdf.Stream(pdf, b"/CIDInit /ProcSet findresource begin")
+
+    for number, change in enumerate((redrawn, covered, unmapped)):
+        changed = tmp_path / f"changed-{number}.pdf"
+        with pikepdf.open(print_path) as pdf:
+            change(pdf)
+            pdf.save(changed)
+        assert not same_pages(screen_path, changed), change.__name__
 
 
 def test_quick_text_reading_agrees_with_the_full_walk(real_build, monkeypatch):
@@ -241,3 +253,27 @@ def test_quick_text_reading_agrees_with_the_full_walk(real_build, monkeypatch):
                 patch.setattr(pdf_walk, "_plain_text_runs", lambda *args: None)
                 assert pdf_walk.walk_pdf(pdf) == (images, runs)
             assert len(runs) > 100 and len(images) == len(real_build.book.figures)
+
+
+@pytest.mark.parametrize("content", [
+    b"BT /F1 12 Tf <41> Tj /F2 12 Tf[<42>] TJ ET",  # a delimiter right after Tf
+    b"BT /F1 12 Tf <41> Tj%c\nET",  # a comment right after a show
+    b"BT /F1 12 Tf <41> Tj\n%<42> Tj\nET",  # a show inside a comment
+    b"BT /F1 12 Tf (A) Tj ET",  # a literal string
+    b"BT /F1 12 Tf <41> Tj ET BT <42> Tj ET",  # a font carried over from a text object
+    b"BT /F#31 12 Tf <41> Tj ET",  # an escaped name
+])
+def test_quick_text_reading_agrees_on_unusual_content(content, monkeypatch):
+    from octavo import pdf_walk
+    pdf = pikepdf.new()
+    fonts = pikepdf.Dictionary({
+        name: pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                 BaseFont=pikepdf.Name(base))
+        for name, base in (("/F1", "/Helvetica"), ("/F2", "/Times-Roman"))})
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Resources = pikepdf.Dictionary(Font=pdf.make_indirect(fonts))
+    pdf.pages[0].obj.Contents = pdf.make_stream(content)
+    quick = pdf_walk.walk_pdf(pdf)
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf_walk, "_plain_text_runs", lambda *args: None)
+        assert pdf_walk.walk_pdf(pdf) == quick

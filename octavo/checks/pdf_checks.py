@@ -168,6 +168,33 @@ def metadata_is_complete(context: CheckContext) -> list[Finding]:
     return findings
 
 
+PDFX_VERSION = b"PDF/X-4"
+
+
+def print_pdf_is_pdfx4(context: CheckContext) -> list[Finding]:
+    """What a print shop's preflight looks for first: the PDF/X-4 marks of the print PDF."""
+    path = context.outputs.get("print-pdf")
+    if path is None or not path.exists():
+        return []
+    problems = []
+    with pikepdf.open(path) as pdf:
+        intents = pdf.Root.get("/OutputIntents", [])
+        if not any(intent.get("/S") == "/GTS_PDFX" and "/DestOutputProfile" in intent
+                   for intent in intents):
+            problems.append("no PDF/X output intent with its ICC profile")
+        metadata = pdf.Root.get("/Metadata")
+        if metadata is None or PDFX_VERSION not in metadata.read_bytes():
+            problems.append("its XMP metadata does not say PDF/X-4")
+        if str(pdf.docinfo.get("/Trapped", "")) not in ("/True", "/False"):
+            problems.append("/Trapped is not set to True or False")
+        if pdf.pdf_version > "1.6":
+            problems.append(f"it is PDF {pdf.pdf_version}; PDF/X-4 is PDF 1.6")
+        if any("/TrimBox" not in page.obj for page in pdf.pages):
+            problems.append("a page has no TrimBox")
+    return [Finding("PDF-011", ERROR, f"the print PDF is not PDF/X-4: {problem}", path.name)
+            for problem in problems]
+
+
 def _box(page, name):
     return [float(v) for v in page.obj.get(name, page.obj.MediaBox)]
 
@@ -235,4 +262,4 @@ def image_resolution(context: CheckContext) -> list[Finding]:
 
 PDF_CHECKS = [fonts_are_embedded, glyphs_are_drawn, structure_is_tagged,
               outline_matches_headings, links_resolve, metadata_is_complete,
-              page_boxes_are_right, renderer_warnings, image_resolution]
+              print_pdf_is_pdfx4, page_boxes_are_right, renderer_warnings, image_resolution]

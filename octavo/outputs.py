@@ -21,6 +21,24 @@ BEFORE_COMMIT: list[Callable[[], None]] = []
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
+STAGING_PREFIX = ".octavo-staging-"  # then the building process's id
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Staging folders left by builds that were killed with their supervisor (SIGKILL):
+    their process is gone, so no one else will remove them."""
+    for staging in folder.glob(f"{STAGING_PREFIX}*.part"):
+        pid = staging.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or staging.is_symlink() or not staging.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(staging, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
+
+
 class Outputs:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -30,8 +48,9 @@ class Outputs:
     def _stage(self) -> Path:
         if self.staging is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=".octavo-staging-", suffix=".part",
-                                                 dir=self.folder))
+            _remove_abandoned(self.folder)
+            self.staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-",
+                                                 suffix=".part", dir=self.folder))
         return self.staging
 
     def path(self, name: str) -> Path:

@@ -200,3 +200,19 @@ def test_time_budget_overrun_leaves_the_previous_outputs(previous):
         "raise it with --time-limit SECONDS; the previous outputs are unchanged)")
     assert partial_files(out) == []
     assert snapshot(out) == before
+
+
+def test_staging_left_by_a_killed_build_is_removed_by_the_next(tmp_path):
+    """A build killed with its supervisor leaves its staging folder; the next build in
+    the same folder removes it (its process is gone), not one whose process still runs."""
+    from octavo.outputs import STAGING_PREFIX, Outputs
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    abandoned = tmp_path / f"{STAGING_PREFIX}{gone.pid}-x.part"
+    abandoned.mkdir()
+    (abandoned / "book.pdf").write_bytes(b"%PDF-")
+    running = tmp_path / f"{STAGING_PREFIX}{os.getpid()}-y.part"
+    running.mkdir()
+    with Outputs(tmp_path) as outputs:
+        outputs.path("book.pdf").write_bytes(b"%PDF-1.7")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [running.name, "book.pdf"]

@@ -243,6 +243,7 @@ class BuildCache:
         The checks that must run are shared between two processes (SECOND_CORE: those
         that read the most text back); findings keep the order of `checks` either way.
         """
+        from .checks import read_shared
         from .parallel import Job
         old = self.old.get("checks", {}) if self.enabled else {}
         names = {check: f"{check.__module__}.{check.__qualname__}" for check in checks}
@@ -250,6 +251,8 @@ class BuildCache:
             self._dependency(dep) == value for dep, value in old[names[check]]["deps"].items())}
         todo = [check for check in checks if check not in kept]
         there = [check for check in todo if check.__module__ in SECOND_CORE]
+        if there:
+            read_shared(context)  # (the forked checks inherit what it read)
         job = Job(_run_recorded, there, context, layout) if there else None
         try:
             ran = _run_recorded([check for check in todo if check not in there], context, layout)

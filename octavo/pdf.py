@@ -233,7 +233,7 @@ def print_from_tagged(tagged: Path, layout: Layout, book: Book, target: Path) ->
         identifier = pikepdf.String(pdf_identifier(book, "print"))
         pdf.trailer.ID = pikepdf.Array([identifier, identifier])  # its own, not the screen's
         pdf.save(target, deterministic_id=True, force_version="1.6",
-                 object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:

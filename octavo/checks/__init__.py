@@ -68,3 +68,10 @@ def text_source(context: CheckContext, kind: str) -> Path:
             and same_pages(screen, path):
         return screen
     return path
+
+
+def read_shared(context: CheckContext) -> None:
+    """Read once, before the checks split between two processes, what checks in both
+    will read: whether the print PDF draws the screen PDF's pages (`text_source`)."""
+    if "print-pdf" in context.outputs and context.outputs["print-pdf"].exists():
+        text_source(context, "print-pdf")

@@ -9,7 +9,7 @@ from pathlib import Path
 from .booklet import BookletInfo, impose_booklet
 from .cache import BuildCache
 from .checks import ERROR, CheckContext, Finding
-from .checks.registry import FAST_CHECKS, fast_checks, start_validators
+from .checks.registry import EARLY_CHECKS, FAST_CHECKS, fast_checks, start_validators
 from .epub import EpubInfo, prepare_epub, write_epub
 from .manuscript import Book, load_book
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
@@ -80,16 +80,16 @@ def build(options: BuildOptions) -> BuildResult:
         tagged = outputs.scratch("tagged") if screen or printed else None
         if tagged:
             write_tagged_pdf(layout, book, tagged)                 # the one WeasyPrint write
-        print_job = jobs.fork(print_edition, tagged, layout, book, printed, booklet,  # forked
-                              made.current("print-pdf"), options.imposition,
-                              when=printed or booklet)
+        print_job = jobs.fork(print_edition, tagged, layout, book, made, options.imposition,
+                              when=printed or booklet)             # forked: marks, booklet
         made_epub, images = second_core.result() or (None, None)
         if screen:
             screen_from_tagged(tagged, screen, images)             # trimmed, images downsampled
         proof_job = jobs.fork(write_proof_sheet, made.current("pdf"), proof, when=proof)
+        early = early_checks(options, cache, book, layout, made, made_epub)  # meanwhile
         result.epub, result.booklet = cache.kept_infos(made_epub, print_job.result())
         clock.lap("outputs")
-        result.findings = run_checks(options, cache, result, made.paths)  # the staged outputs
+        result.findings = run_checks(options, cache, result, made.paths, early)  # all staged
         proof_job.result()                                         # every page at a glance
         clock.lap("checks")
     result.outputs = made.finals()                                 # published
@@ -98,17 +98,30 @@ def build(options: BuildOptions) -> BuildResult:
     return clock.done(result)
 
 
-def print_edition(tagged: Path | None, layout: Layout | None, book: Book, printed: Path | None,
-                  booklet: Path | None, print_pdf: Path, imposition: dict) -> BookletInfo | None:
-    """The print PDF (crop marks, PDF/X-4) from the tagged write, if it is remade; then the
-    booklet imposed from `print_pdf` (that PDF, or the one kept from the last build)."""
-    if printed:
-        print_from_tagged(tagged, layout, book, printed)
-    return impose_booklet(print_pdf, booklet, **imposition) if booklet else None
+def print_edition(tagged: Path | None, layout: Layout | None, book: Book, made,
+                  imposition: dict) -> BookletInfo | None:
+    """The print PDF (crop marks, PDF/X-4) from the tagged write, unless it is kept; then
+    the booklet, unless it is kept, imposed from the print PDF (new or kept)."""
+    if "print-pdf" not in made.kept:
+        print_from_tagged(tagged, layout, book, made.current("print-pdf"))
+    if "booklet" in made.kept:
+        return None
+    return impose_booklet(made.current("print-pdf"), made.current("booklet"), **imposition)
+
+
+def early_checks(options: BuildOptions, cache: BuildCache, book: Book, layout: Layout | None,
+                 made, made_epub: EpubInfo | None) -> dict:
+    """The checks that read only the Book, the layout and the EPUB, run while the print
+    PDF and the booklet are made; `run_checks` takes their results."""
+    if not options.checks or layout is None:
+        return {}
+    epub, _ = cache.kept_infos(made_epub, None)
+    context = CheckContext(book, layout, made.paths, None, epub)
+    return cache.run_early(EARLY_CHECKS, context, lambda: layout)
 
 
 def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,
-               outputs: dict[str, Path]) -> list[Finding]:
+               outputs: dict[str, Path], early: dict | None = None) -> list[Finding]:
     """The fast checks, each reused while nothing it read last time changed; the validators.
 
     `outputs`: each output's file, staged (under its final name) or kept from before."""
@@ -119,7 +132,7 @@ def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,
     context = CheckContext(result.book, result.layout, outputs, result.booklet, result.epub)
     kept = cache.cached_validators() if options.validate else None
     validators = start_validators(context) if options.validate and kept is None else None
-    findings = cache.run_checks(FAST_CHECKS, context, layout) if options.checks else []
+    findings = cache.run_checks(FAST_CHECKS, context, layout, early) if options.checks else []
     if validators:  # epubcheck and Ace ran meanwhile, in threads
         kept = validators.result()
         cache.validated(kept)

@@ -236,20 +236,35 @@ class BuildCache:
 
     # -- checks ----------------------------------------------------------------------------
 
-    def run_checks(self, checks: list[Callable], context, layout: Callable) -> list:
+    def _kept_checks(self, checks: list[Callable]) -> dict:
+        """The last build's entry of each check whose inputs did not change since."""
+        old = self.old.get("checks", {}) if self.enabled else {}
+        names = {check: f"{check.__module__}.{check.__qualname__}" for check in checks}
+        return {check: old[names[check]] for check in checks if names[check] in old and all(
+            self._dependency(dep) == value for dep, value in old[names[check]]["deps"].items())}
+
+    def run_early(self, checks: list[Callable], context, layout: Callable) -> dict:
+        """Run now those of `checks` that must run (while other work goes on);
+        `run_checks(..., early=)` takes their results instead of running them again."""
+        kept = self._kept_checks(checks)
+        return _run_recorded([check for check in checks if check not in kept], context, layout)
+
+    def run_checks(self, checks: list[Callable], context, layout: Callable,
+                   early: dict | None = None) -> list:
         """Run each check, or reuse its findings when nothing it read last time changed.
 
         `layout` is a function: the layout is made only if a check that reads it must run.
         The checks that must run are shared between two processes (SECOND_CORE: those
         that read the most text back); findings keep the order of `checks` either way.
+        `early`: results of checks already run by `run_early`.
         """
         from .checks import read_shared
         from .parallel import Job
-        old = self.old.get("checks", {}) if self.enabled else {}
+        early = early or {}
         names = {check: f"{check.__module__}.{check.__qualname__}" for check in checks}
-        kept = {check: old[names[check]] for check in checks if names[check] in old and all(
-            self._dependency(dep) == value for dep, value in old[names[check]]["deps"].items())}
-        todo = [check for check in checks if check not in kept]
+        kept = self._kept_checks(checks)
+        todo = [check for check in checks
+                if check not in kept and (check.__qualname__, check.__module__) not in early]
         there = [check for check in todo if check.__module__ in SECOND_CORE]
         if there:
             read_shared(context)  # (the forked checks inherit what it read)
@@ -257,6 +272,7 @@ class BuildCache:
         try:
             ran = _run_recorded([check for check in todo if check not in there], context, layout)
             ran.update(job.result() if job else {})
+            ran.update(early)
         finally:
             if job:
                 job.cancel()  # (a no-op once its result is in)

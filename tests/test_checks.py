@@ -21,7 +21,7 @@ from octavo.checks.layout_checks import (figures_keep_their_captions, no_widows_
                                          pages_are_full)
 from octavo.checks.manuscript_lint import MANUSCRIPT_CHECKS
 from octavo.checks.pdf_checks import PDF_CHECKS, print_pdf_is_pdfx4
-from octavo.checks.text import text_is_complete
+from octavo.checks.text import epub_text_is_complete, text_is_complete
 from octavo.errors import OctavoError
 from octavo.manuscript import load_book
 from octavo.pdf import PAGED_CSS, STYLES, render, write_print_pdf, write_screen_pdf
@@ -337,7 +337,7 @@ def test_epub_paragraph_duplicated_or_moved(real_build, tmp_path):
                 paragraphs[0].addprevious(second)  # moved to the front
                 data = etree.tostring(root, xml_declaration=True, encoding="utf-8")
             target.writestr(item, data)
-    findings = run([text_is_complete], real_build.book, None, {"epub": broken})
+    findings = run([epub_text_is_complete], real_build.book, None, {"epub": broken})
     assert {"TXT-002", "TXT-003"} <= codes(findings)
     assert all(f.where.startswith("article.md:") for f in findings)
 

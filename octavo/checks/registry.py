@@ -12,7 +12,7 @@ from .booklet_checks import BOOKLET_CHECKS
 from .layout_checks import LAYOUT_CHECKS
 from .manuscript_lint import MANUSCRIPT_CHECKS
 from .pdf_checks import PDF_CHECKS
-from .text import TEXT_CHECKS
+from .text import TEXT_CHECKS, epub_text_is_complete
 
 def epub_writer_warnings(context: CheckContext) -> list[Finding]:
     """What the EPUB writer could not do as asked (e.g. a page marker it could not place)."""
@@ -24,6 +24,8 @@ def epub_writer_warnings(context: CheckContext) -> list[Finding]:
 
 FAST_CHECKS = (MANUSCRIPT_CHECKS + PDF_CHECKS + LAYOUT_CHECKS + BOOKLET_CHECKS + TEXT_CHECKS
                + [epub_writer_warnings])
+# What reads only the Book, the layout and the EPUB: run while the print PDF is made.
+EARLY_CHECKS = MANUSCRIPT_CHECKS + LAYOUT_CHECKS + [epub_text_is_complete, epub_writer_warnings]
 EPUBCHECK_SEVERITY = {"FATAL": ERROR, "ERROR": ERROR, "WARNING": WARNING, "USAGE": WARNING}
 
 

@@ -33,7 +33,7 @@ class Job:
     def __init__(self, function: Callable[..., Any], *args: Any):
         self.pid = None
         self._value: tuple[bool, Any] | None = None
-        if not FORK or function is _nothing:
+        if not FORK:
             self._value = _call(function, args)
             return
         read, write = os.pipe()
@@ -60,6 +60,13 @@ class Job:
                 os._exit(code)
         os.close(write)
         self.pid, self._read = pid, read
+
+    @classmethod
+    def finished(cls, value: Any) -> "Job":
+        """A job with nothing to do: its result is `value`, at once, and no child."""
+        job = cls.__new__(cls)
+        job.pid, job._value = None, (True, value)
+        return job
 
     def result(self) -> Any:
         """Wait for the child; its return value, or its exception raised here."""
@@ -93,10 +100,6 @@ class Job:
             self.pid = None
 
 
-def _nothing() -> None:
-    return None
-
-
 def _call(function, args) -> tuple[bool, Any]:
     try:
         return True, function(*args)
@@ -116,7 +119,7 @@ class Jobs:
 
     def fork(self, function: Callable[..., Any], *args: Any, when: object = True) -> Job:
         """`function(*args)` in a child; with a false `when`, nothing (its result: None)."""
-        job = Job(function, *args) if when else Job(_nothing)
+        job = Job(function, *args) if when else Job.finished(None)
         self.started.append(job)
         return job
 

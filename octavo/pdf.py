@@ -44,10 +44,6 @@ class Layout:
     renders: int = 1  # layouts made to place the figures
     crop_marks: list = field(default_factory=list)  # per page, the `marks` its style asks for
 
-    def add_warnings(self, messages) -> None:
-        """Warnings from a write done elsewhere (the print PDF, in a forked child)."""
-        self.warnings.extend(m for m in messages if m not in self.warnings)
-
     @property
     def page_count(self) -> int:
         return len(self.document.pages)

@@ -322,21 +322,30 @@ def test_renderer_warnings_and_refusals_are_findings(tmp_path):
 
 # ---------- EPUB text, tampered ----------
 
-def test_epub_paragraph_duplicated_or_moved(real_build, tmp_path):
-    epub = real_build.outputs["epub"]
-    broken = tmp_path / "broken.epub"
-    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(broken, "w") as target:
+def rewritten_epub(epub, target, change):
+    """A copy of `epub` with each member's bytes passed through `change(name, data)`
+    (None leaves the member out)."""
+    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(target, "w") as copy_:
         for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename.endswith("ch1.xhtml"):
-                root = etree.fromstring(data)
-                paragraphs = root.findall(".//{http://www.w3.org/1999/xhtml}p")
-                first, second = paragraphs[1], paragraphs[4]
-                first.addprevious(copy.deepcopy(paragraphs[6]))  # duplicated
-                second.getparent().remove(second)
-                paragraphs[0].addprevious(second)  # moved to the front
-                data = etree.tostring(root, xml_declaration=True, encoding="utf-8")
-            target.writestr(item, data)
+            data = change(item.filename, source.read(item.filename))
+            if data is not None:
+                copy_.writestr(item, data)
+    return target
+
+
+def test_epub_paragraph_duplicated_or_moved(real_build, tmp_path):
+    def shuffle(name, data):
+        if not name.endswith("ch1.xhtml"):
+            return data
+        root = etree.fromstring(data)
+        paragraphs = root.findall(".//{http://www.w3.org/1999/xhtml}p")
+        first, second = paragraphs[1], paragraphs[4]
+        first.addprevious(copy.deepcopy(paragraphs[6]))  # duplicated
+        second.getparent().remove(second)
+        paragraphs[0].addprevious(second)  # moved to the front
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+    broken = rewritten_epub(real_build.outputs["epub"], tmp_path / "broken.epub", shuffle)
     findings = run([epub_text_is_complete], real_build.book, None, {"epub": broken})
     assert {"TXT-002", "TXT-003"} <= codes(findings)
     assert all(f.where.startswith("article.md:") for f in findings)
@@ -348,16 +357,13 @@ def test_validators_map_every_message_to_a_finding(real_build, tmp_path):
     from octavo.validators import ace_command
     if ace_command() is None and not os.environ.get("CI"):
         pytest.skip("Ace is not installed here (make installs it)")
-    epub = real_build.outputs["epub"]
-    broken = tmp_path / "broken.epub"
-    with zipfile.ZipFile(epub) as source, zipfile.ZipFile(broken, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename.endswith("ch1.xhtml"):
-                data = data.replace(b'alt="', b'data-alt="', 1)
-            if item.filename.endswith("images/09-ankara-embassy-building.jpg"):
-                continue
-            target.writestr(item, data)
+
+    def break_it(name, data):
+        if name.endswith("images/09-ankara-embassy-building.jpg"):
+            return None  # a file the manifest names, gone
+        return data.replace(b'alt="', b'data-alt="', 1) if name.endswith("ch1.xhtml") else data
+
+    broken = rewritten_epub(real_build.outputs["epub"], tmp_path / "broken.epub", break_it)
     findings = start_validators(CheckContext(real_build.book, None, {"epub": broken})).result()
     assert "EPUB-001" in codes(findings)  # epubcheck: the missing file (RSC-001)
     assert "EPUB-002" in codes(findings)  # Ace: the image without alt text

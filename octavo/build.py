@@ -9,7 +9,8 @@ from pathlib import Path
 from .booklet import BookletInfo, impose_booklet
 from .cache import BuildCache
 from .checks import ERROR, CheckContext, Finding
-from .checks.registry import EARLY_CHECKS, FAST_CHECKS, fast_checks, start_validators
+from .checks.registry import (BOOK_CHECKS, FAST_CHECKS, LAYOUT_AND_EPUB_CHECKS, fast_checks,
+                              start_validators)
 from .epub import EpubInfo, prepare_epub, write_epub
 from .manuscript import Book, load_book
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
@@ -65,7 +66,8 @@ def build(options: BuildOptions) -> BuildResult:
     book = result.book = load_book(options.manuscript)             # manuscript → Book
     clock.lap("load")
     with Outputs(options.out) as outputs, Jobs() as jobs:          # all or nothing; two cores
-        epub_parts = jobs.fork(prepare_epub, book, cache.styles)   # meanwhile: images, fonts
+        epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles)  # the EPUB's images, fonts
+        linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS, book)  # the text
         if cache.needs_layout(PAGED_KINDS):                        # only when a PDF is remade
             result.layout = render(book, PAGED_CSS, cache.styles)  # one layout, every PDF
             cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
@@ -73,24 +75,22 @@ def build(options: BuildOptions) -> BuildResult:
         layout, made = result.layout, cache.outputs(outputs)
         screen, printed, booklet, epub, proof = made.targets(book.metadata.slug, OUTPUT_SUFFIXES)
         parts = epub_parts.result() if epub else epub_parts.cancel()  # None: the EPUB is kept
-        def while_writing():                                       # forked: EPUB, screen images
-            return (write_epub(book, epub, cache.page_starts(), styles=cache.styles, parts=parts)
-                    if epub else None), screen_images(layout, book) if screen else None
-        second_core = jobs.fork(while_writing, when=epub or screen)
+        epub_job = jobs.meanwhile(epub_edition, options, cache, book, layout, made, parts)
+        images = jobs.meanwhile(screen_images, layout, book, when=screen)  # smaller copies
         tagged = outputs.scratch("tagged") if screen or printed else None
         if tagged:
             write_tagged_pdf(layout, book, tagged)                 # the one WeasyPrint write
         print_job = jobs.fork(print_edition, tagged, layout, book, made, options.imposition,
-                              when=printed or booklet)             # forked: marks, booklet
-        made_epub, images = second_core.result() or (None, None)
+                              when=printed or booklet)             # marks, PDF/X; the booklet
+        proof_job = jobs.meanwhile(write_proof_sheet, tagged or made.current("pdf"), proof,
+                                   when=proof)                     # every page at a glance
         if screen:
-            screen_from_tagged(tagged, screen, images)             # trimmed, images downsampled
-        proof_job = jobs.fork(write_proof_sheet, made.current("pdf"), proof, when=proof)
-        early = early_checks(options, cache, book, layout, made, made_epub)  # meanwhile
+            screen_from_tagged(tagged, screen, images.result())    # trimmed, images downsampled
+        made_epub, early = epub_job.result()                       # and its checks' findings
         result.epub, result.booklet = cache.kept_infos(made_epub, print_job.result())
         clock.lap("outputs")
-        result.findings = run_checks(options, cache, result, made.paths, early)  # all staged
-        proof_job.result()                                         # every page at a glance
+        result.findings = run_checks(options, cache, result, made.paths, linted.result() | early)
+        proof_job.result()
         clock.lap("checks")
     result.outputs = made.finals()                                 # published
     cache.save(result)
@@ -109,15 +109,30 @@ def print_edition(tagged: Path | None, layout: Layout | None, book: Book, made,
     return impose_booklet(made.current("print-pdf"), made.current("booklet"), **imposition)
 
 
-def early_checks(options: BuildOptions, cache: BuildCache, book: Book, layout: Layout | None,
-                 made, made_epub: EpubInfo | None) -> dict:
-    """The checks that read only the Book, the layout and the EPUB, run while the print
-    PDF and the booklet are made; `run_checks` takes their results."""
-    if not options.checks or layout is None:
+def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: Layout | None,
+                 made, parts) -> tuple[EpubInfo | None, dict]:
+    """The EPUB, unless it is kept (`parts` None), with the PDF's page list; then the checks
+    that read only the Book, the layout and the EPUB. Forked while the PDF is written."""
+    epub = made.current("epub") if "epub" not in made.kept else None
+    made_epub = write_epub(book, epub, cache.page_starts(), styles=cache.styles,
+                           parts=parts) if epub else None
+    if layout is None:  # the PDFs were kept: `run_checks` lays the book out if it must
+        return made_epub, {}
+    epub_info, _ = cache.kept_infos(made_epub, None)
+    return made_epub, early_checks(options, cache, LAYOUT_AND_EPUB_CHECKS, book, layout,
+                                   made.paths, epub_info)
+
+
+def early_checks(options: BuildOptions, cache: BuildCache, checks: list, book: Book,
+                 layout: Layout | None = None, outputs: dict | None = None,
+                 epub: EpubInfo | None = None) -> dict:
+    """Those of `checks` that must run, run now on the second core; `run_checks` takes
+    their results. They read only what they are given (a check that reads the layout
+    or an output it is not given is not in `checks`)."""
+    if not options.checks:
         return {}
-    epub, _ = cache.kept_infos(made_epub, None)
-    context = CheckContext(book, layout, made.paths, None, epub)
-    return cache.run_early(EARLY_CHECKS, context, lambda: layout)
+    context = CheckContext(book, layout, outputs or {}, None, epub)
+    return cache.run_early(checks, context, lambda: layout)
 
 
 def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,

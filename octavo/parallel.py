@@ -21,6 +21,9 @@ from typing import Any, Callable
 from .errors import OctavoError
 
 FORK = hasattr(os, "fork") and os.environ.get("OCTAVO_NO_FORK") != "1"
+# A background job has time to spare (its result is wanted later): when three processes
+# want two cores, the one the build waits for first keeps a whole core.
+BACKGROUND_NICENESS = 10
 
 
 class ChildFailed(Exception):
@@ -30,7 +33,7 @@ class ChildFailed(Exception):
 class Job:
     """`function(*args)` running in a forked child (or inline where fork is missing)."""
 
-    def __init__(self, function: Callable[..., Any], *args: Any):
+    def __init__(self, function: Callable[..., Any], *args: Any, background: bool = False):
         self.pid = None
         self._value: tuple[bool, Any] | None = None
         if not FORK:
@@ -45,6 +48,8 @@ class Job:
             code = 0
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                if background:  # yields the core to the build's critical path
+                    os.nice(BACKGROUND_NICENESS)
                 ok, value = _call(function, args)
                 try:
                     payload = pickle.dumps((ok, value))
@@ -117,11 +122,17 @@ class Jobs:
     def __init__(self):
         self.started: list[Job] = []
 
-    def fork(self, function: Callable[..., Any], *args: Any, when: object = True) -> Job:
-        """`function(*args)` in a child; with a false `when`, nothing (its result: None)."""
-        job = Job(function, *args) if when else Job.finished(None)
+    def fork(self, function: Callable[..., Any], *args: Any, when: object = True,
+             background: bool = False) -> Job:
+        """`function(*args)` in a child; with a false `when`, nothing (its result: None).
+        `background`: its result is wanted only later; it runs at a lower priority."""
+        job = Job(function, *args, background=background) if when else Job.finished(None)
         self.started.append(job)
         return job
+
+    def meanwhile(self, function: Callable[..., Any], *args: Any, when: object = True) -> Job:
+        """`fork(..., background=True)`: work whose result is wanted only later."""
+        return self.fork(function, *args, when=when, background=True)
 
     def __enter__(self) -> "Jobs":
         return self

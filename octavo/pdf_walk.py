@@ -260,6 +260,14 @@ def _digest(obj, cache: dict, depth: int = 0) -> bytes:
     return value
 
 
+def content_digest(content: bytes, resources, cache: dict) -> bytes:
+    """A digest of what a content stream draws: its bytes and every resource it may use
+    (image data left out). `cache`: one per PDF."""
+    digest = hashlib.sha1(content)
+    digest.update(_digest(resources, cache) if resources is not None else b"")
+    return digest.digest()
+
+
 @functools.lru_cache(maxsize=4)
 def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
     """For each page: a digest of what it draws (its content and every resource: fonts

@@ -16,7 +16,8 @@ from PIL import Image
 from conftest import FIXTURES, ROOT
 from octavo.booklet import impose_booklet
 from octavo.checks import CheckContext
-from octavo.checks.booklet_checks import booklet_is_imposed_right
+from octavo.checks.booklet_checks import (_sides_by_structure, booklet_is_imposed_right,
+                                          expected_sides)
 from octavo.checks.layout_checks import (figures_keep_their_captions, no_widows_or_orphans,
                                          pages_are_full)
 from octavo.checks.manuscript_lint import MANUSCRIPT_CHECKS
@@ -273,6 +274,38 @@ def test_booklet_in_wrong_order_is_prn002(small, tmp_path):
     found = run([booklet_is_imposed_right], book, layout,
                 {"booklet": tmp_path / "end.pdf", "print-pdf": uneven})
     assert "PRN-003" in codes(found)
+
+
+def test_booklet_is_read_from_its_structure_until_it_is_changed(small, tmp_path):
+    """The check reads which page each half shows from the booklet's forms (byte for
+    byte a source page); a form changed, or a page moved across the fold, no longer
+    reads as the right page, and the text read back then finds the fault."""
+    book, layout, outputs = small
+    booklet, source = outputs["booklet"], outputs["print-pdf"]
+    with pikepdf.open(source) as pdf:
+        wanted = expected_sides(len(pdf.pages))
+    sides = _sides_by_structure(booklet, source)
+    assert sides is not None and len(sides) == len(wanted)
+    assert [tuple(next(iter(shown)) if shown else None for shown in halves)
+            for halves in sides] == wanted
+    assert run([booklet_is_imposed_right], book, layout,
+               {"booklet": booklet, "print-pdf": source}) == []
+
+    def other_page_in_a_form(pdf):  # side 1's right half (page 1) gets page 2's content
+        forms = pdf.pages[0].Resources.XObject
+        forms["/P1"].write(pdf.pages[1].Resources.XObject["/P2"].read_bytes())
+
+    def across_the_fold(pdf):  # side 2's page 2 moved half a sheet to the right
+        side = pdf.pages[1]
+        side.Contents.write(side.Contents.read_bytes().replace(b" cm /P2", b" cm 1 0 0 1 "
+                                                               b"420.9449 0 cm /P2"))
+    for change, at in ((other_page_in_a_form, "side 1"), (across_the_fold, "side 2")):
+        broken = tampered(booklet, tmp_path, change)
+        assert _sides_by_structure(broken, source) != sides
+        found = run([booklet_is_imposed_right], book, layout,
+                    {"booklet": broken, "print-pdf": source})
+        assert any(f.code == "PRN-002" and f.where.endswith(at) for f in found), change
+        assert {f.code for f in found} <= {"PRN-002", "PRN-003"}
 
 
 # ---------- layout, with styles changed to provoke each fault ----------

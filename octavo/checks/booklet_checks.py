@@ -8,9 +8,16 @@ import pikepdf
 import pypdfium2
 
 from ..pdf_text import normalise, page_texts
+from ..pdf_walk import content_digest
 from . import ERROR, CheckContext, Finding, text_source
 
 TOLERANCE_PT = 0.01
+SHOWN = 0.95  # of a page's trim, at least this much must be on its half of the sheet
+# What a side may do besides placing pages: state, clipping, paths (fold and crop marks).
+SIDE_OPERATORS = {"q", "Q", "cm", "re", "W", "W*", "n", "m", "l", "c", "v", "y", "h", "S",
+                  "s", "f", "F", "f*", "B", "B*", "b", "b*", "w", "J", "j", "M", "d", "gs",
+                  "G", "g", "RG", "rg", "K", "k", "CS", "cs", "SC", "sc", "SCN", "scn", "Do"}
+PAINTING = {"n", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*"}  # they end a path
 
 
 def _half_texts(path) -> list[tuple[str, str]]:
@@ -28,6 +35,127 @@ def _half_texts(path) -> list[tuple[str, str]]:
         return halves
     finally:
         document.close()
+
+
+def _concatenated(page: pikepdf.Page) -> bytes:
+    """A page's content streams as one, the way qpdf joins them into a form XObject:
+    a newline between two streams unless the first ends with one."""
+    contents = page.obj.get("/Contents")
+    streams = [] if contents is None else (
+        list(contents) if isinstance(contents, pikepdf.Array) else [contents])
+    data = b""
+    for stream in streams:
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
+        data += stream.read_bytes()
+    return data
+
+
+def _multiply(m, n):
+    return [m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5]]
+
+
+def _rect(box, matrix) -> tuple[float, float, float, float]:
+    a, b, c, d, e, f = matrix
+    xs = [a * x + c * y + e for x in (box[0], box[2]) for y in (box[1], box[3])]
+    ys = [b * x + d * y + f for x in (box[0], box[2]) for y in (box[1], box[3])]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _area(rect) -> float:
+    return max(0.0, rect[2] - rect[0]) * max(0.0, rect[3] - rect[1])
+
+
+def _meet(r, s):
+    return max(r[0], s[0]), max(r[1], s[1]), min(r[2], s[2]), min(r[3], s[3])
+
+
+def _placements(side: pikepdf.Page):
+    """(form, rectangle shown on the sheet) for each form the side draws; None when it
+    does anything else than place forms and draw paths (then the text is read)."""
+    ctm, clip, stack, placed, path = [1, 0, 0, 1, 0, 0], None, [], [], None
+    box = [float(v) for v in side.mediabox]
+    clip = (min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3]))
+    xobjects = side.obj.get("/Resources", {}).get("/XObject", {})
+    for operands, operator in pikepdf.parse_content_stream(side):
+        name = str(operator)
+        if name not in SIDE_OPERATORS:
+            return None
+        if name == "q":
+            stack.append((ctm, clip))
+        elif name == "Q":
+            if not stack:
+                return None
+            ctm, clip = stack.pop()
+        elif name == "cm":
+            ctm = _multiply([float(v) for v in operands], ctm)
+        elif name == "re":
+            x, y, w, h = (float(v) for v in operands)
+            path = _rect((x, y, x + w, y + h), ctm) if path is None else "other"
+        elif name in ("m", "l", "c", "v", "y", "h"):
+            path = "other"
+        elif name in ("W", "W*"):
+            if not isinstance(path, tuple):
+                return None  # a clip that is not one rectangle: read the text instead
+            clip = _meet(clip, path)
+        elif name in PAINTING:
+            path = None
+        elif name == "Do":
+            form = xobjects.get(str(operands[0]))
+            if form is None or form.get("/Subtype") != "/Form":
+                return None
+            matrix = [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))]
+            bbox = [float(v) for v in form.BBox]
+            placed.append((form, _rect(bbox, _multiply(matrix, ctm)), clip))
+    return placed
+
+
+def _sides_by_structure(path: Path, source: Path) -> list[tuple[set, set]] | None:
+    """Which pages of `source` each half of each side shows, read from the booklet's
+    structure: a half shows a form XObject whose content and resources are, byte for
+    byte, those of a source page (fonts, ToUnicode maps and all; image data aside),
+    placed so that nearly all its trim lies on that half. None when anything is drawn
+    otherwise, or a form is no page of the source: the text is read instead."""
+    pages: dict[bytes, set[int]] = {}
+    with pikepdf.open(source) as pdf:
+        cache: dict = {}
+        for number, page in enumerate(pdf.pages, 1):
+            key = content_digest(_concatenated(page), page.obj.get("/Resources"), cache)
+            pages.setdefault(key, set()).add(number)
+    sides = []
+    with pikepdf.open(path) as booklet:
+        cache = {}
+        for side in booklet.pages:
+            placements = _placements(side)
+            if placements is None:
+                return None
+            box = [float(v) for v in side.mediabox]
+            middle = (box[0] + box[2]) / 2
+            halves = ((box[0], box[1], middle, box[3]), (middle, box[1], box[2], box[3]))
+            shown: tuple[set, set] = (set(), set())
+            for form, rect, clip in placements:
+                found = pages.get(content_digest(form.read_bytes(), form.get("/Resources"),
+                                                 cache))
+                if not found or _area(rect) <= 0:
+                    return None
+                for half, area in enumerate(halves):
+                    if _area(_meet(_meet(rect, clip), area)) >= SHOWN * _area(rect):
+                        if shown[half]:
+                            return None  # two pages on one half
+                        shown[half].update(found)
+                        break
+                else:
+                    return None  # a page across the fold, or mostly off the sheet
+            sides.append(shown)
+    return sides
+
+
+def _structure_agrees(sides: list[tuple[set, set]] | None, wanted) -> bool:
+    return sides is not None and len(sides) == len(wanted) and all(
+        (page in shown) if page else not shown
+        for halves, slots in zip(sides, wanted) for shown, page in zip(halves, slots))
 
 
 def _words(text: str) -> list[str]:
@@ -60,12 +188,13 @@ def booklet_is_imposed_right(context: CheckContext) -> list[Finding]:
     if path is None or source is None or not path.exists():
         return []
     findings = []
-    pages = page_texts(text_source(context, "print-pdf"), body_only=False)
-    wanted = expected_sides(len(pages))
+    with pikepdf.open(source) as pdf:
+        count = len(pdf.pages)
+    wanted = expected_sides(count)
     with pikepdf.open(path) as pdf:
         sizes = [tuple(float(v) for v in page.obj.MediaBox) for page in pdf.pages]
     if len(sizes) != len(wanted):
-        findings.append(Finding("PRN-001", ERROR, f"{len(sizes)} sides for {len(pages)} pages:"
+        findings.append(Finding("PRN-001", ERROR, f"{len(sizes)} sides for {count} pages:"
                                 f" expected {len(wanted) // 2} sheets, two sides each",
                                 path.name))
     for number, box in enumerate(sizes, 1):
@@ -75,6 +204,9 @@ def booklet_is_imposed_right(context: CheckContext) -> list[Finding]:
             findings.append(Finding("PRN-001", ERROR, f"side {number} is {size[0]:.2f} × "
                                     f"{size[1]:.2f} pt, not exactly A4 or Letter landscape",
                                     f"{path.name} side {number}"))
+    if _structure_agrees(_sides_by_structure(path, source), wanted):
+        return findings  # every half shows, byte for byte, the page it should
+    pages = page_texts(text_source(context, "print-pdf"), body_only=False)
     for side, (halves, slots) in enumerate(zip(_half_texts(path), wanted), 1):
         for text, page in zip(halves, slots):
             if _words(text) == (_words(pages[page - 1]) if page else []):

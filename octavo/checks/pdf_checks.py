@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import sys
+from array import array
 from urllib.parse import urlsplit
 from pathlib import Path
 
@@ -65,11 +67,10 @@ def _draws_notdef(run) -> bool:
     """Glyph id 0, or one past the font's glyphs (Pango's unknown glyph), draws a box."""
     if run.font.glyphs is None:
         return False
-    for i in range(0, len(run.codes) - 1, 2):
-        glyph = int.from_bytes(run.codes[i:i + 2], "big")
-        if glyph == 0 or glyph >= run.font.glyphs:
-            return True
-    return False
+    glyphs = array("H", run.codes[:len(run.codes) // 2 * 2])  # two-byte glyph ids
+    if sys.byteorder == "little":
+        glyphs.byteswap()  # PDF strings are big-endian
+    return bool(glyphs) and (min(glyphs) == 0 or max(glyphs) >= run.font.glyphs)
 
 
 def glyphs_are_drawn(context: CheckContext) -> list[Finding]:

@@ -24,8 +24,10 @@ def epub_writer_warnings(context: CheckContext) -> list[Finding]:
 
 FAST_CHECKS = (MANUSCRIPT_CHECKS + PDF_CHECKS + LAYOUT_CHECKS + BOOKLET_CHECKS + TEXT_CHECKS
                + [epub_writer_warnings])
-# What reads only the Book, the layout and the EPUB: run while the print PDF is made.
-EARLY_CHECKS = MANUSCRIPT_CHECKS + LAYOUT_CHECKS + [epub_text_is_complete, epub_writer_warnings]
+# Run early, on the second core: what reads only the Book (during the layout), and what
+# reads only the Book, the layout and the EPUB (while the PDF is written).
+BOOK_CHECKS = MANUSCRIPT_CHECKS
+LAYOUT_AND_EPUB_CHECKS = LAYOUT_CHECKS + [epub_text_is_complete, epub_writer_warnings]
 EPUBCHECK_SEVERITY = {"FATAL": ERROR, "ERROR": ERROR, "WARNING": WARNING, "USAGE": WARNING}
 
 

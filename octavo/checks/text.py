@@ -69,10 +69,11 @@ def sentences(book) -> list[tuple[str, str, str]]:
         kind = (NOTE if any("footnote" in a.get("class", "") for a in ancestors)
                 else CAPTION if element.tag == "figcaption" or any(
                     a.tag == "figure" for a in ancestors) else TEXT)
+        where = None  # the block's line: looked up once, for its first sentence
         for sentence in SENTENCE_END.split(text):
             if len(sentence.split()) >= MIN_WORDS:
-                found.append((sentence, f"{chapter.source.name}:{chapter.line_of(text) or 1}",
-                              kind))
+                where = where or f"{chapter.source.name}:{chapter.line_of(text) or 1}"
+                found.append((sentence, where, kind))
     return found
 
 

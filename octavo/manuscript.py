@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,13 +84,18 @@ class Chapter:
     markdown: str
     body: lxml_html.HtmlElement  # <section class="chapter"> holding the chapter
     title: str | None
+    _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def line_of(self, text: str) -> int | None:
         """The manuscript line where `text` (plain words, as extracted) starts."""
         return source_line(self.markdown, text)
 
-    def ids(self) -> set[str]:
-        return {element.get("id") for element in self.body.iter() if element.get("id")}
+    def ids(self) -> frozenset[str]:
+        """Every id in the chapter (read once: the body does not change after loading)."""
+        if self._ids is None:
+            self._ids = frozenset(element.get("id") for element in self.body.iter()
+                                  if element.get("id"))
+        return self._ids
 
     def copy_body(self) -> lxml_html.HtmlElement:
         return copy.deepcopy(self.body)
@@ -257,12 +263,9 @@ def _chapters_as_html(sources: list[tuple[Path, str]]) -> list[str]:
     if total < PARALLEL_MARKDOWN or len(sources) < 2:
         return [markdown_to_html(text, path) for path, text in sources]
     from .parallel import Job
-    half, running = len(sources), 0
-    for index, (_, text) in enumerate(sources):
-        running += len(text)
-        if running >= total / 2:
-            half = max(1, index)
-            break
+    # The split nearest the middle (the child's result is waited for: no half much longer).
+    ends = list(itertools.accumulate(len(text) for _, text in sources))
+    half = min(range(1, len(sources)), key=lambda split: abs(ends[split - 1] - total / 2))
     later = Job(lambda: [markdown_to_html(text, path) for path, text in sources[half:]])
     try:
         first = [markdown_to_html(text, path) for path, text in sources[:half]]
@@ -394,10 +397,16 @@ def _unique_ids(book: Book) -> set[str]:
     return taken
 
 
+def _line_naming(chapter: Chapter, src: str) -> int | None:
+    """The first line of the chapter's Markdown that names the file `src`, if one does."""
+    at = chapter.markdown.find(src) if src.strip() else -1
+    return chapter.markdown.count("\n", 0, at) + 1 if at >= 0 else None
+
+
 def _image(book: Book, chapter: Chapter, img) -> tuple[str, Path, int | None, ImageInfo]:
     """Check one <img> of a chapter (a figure's or raw HTML's): (src, path, line, info)."""
     src = img.get("src", "")
-    line = source_line(chapter.markdown, src or img.get("alt", ""))
+    line = _line_naming(chapter, src) or source_line(chapter.markdown, src or img.get("alt", ""))
     if not src.strip():
         raise OctavoError("an image has no usable file name", chapter.source, line,
                           hint="write `![alt text](images/file.jpg)`")
@@ -432,7 +441,8 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
                         if element.find(".//span[@class='caption']") is not None
                         else element.find("figcaption"))  # raw HTML figures have no spans
         credit_node = element.find(".//span[@class='credit']")
-        line = source_line(chapter.markdown, src or element.text_content())
+        line = _line_naming(chapter, src) or source_line(chapter.markdown,
+                                                          src or element.text_content())
         if element.get("data-problem"):
             raise OctavoError(element.get("data-problem"), chapter.source, line)
         if img is None:
@@ -490,4 +500,5 @@ def load_book(folder: Path) -> Book:
     for chapter in book.chapters:
         _collect_figures(book, chapter, taken)
         _check_links(book, chapter)
+        chapter._ids = None  # ids are final now: read afresh on first use
     return book

@@ -8,15 +8,17 @@ from pathlib import Path
 
 from .booklet import BookletInfo, impose_booklet
 from .cache import BuildCache
-from .checks import ERROR, CheckContext, Finding
-from .checks.registry import (BOOK_CHECKS, FAST_CHECKS, LAYOUT_AND_EPUB_CHECKS, fast_checks,
-                              start_validators)
+from .checks import ERROR, CheckContext, Finding, read_shared
+from .checks.text import expected_sentences
+from .checks.registry import (BOOK_CHECKS, BOOKLET_CHECKS, FAST_CHECKS, LAYOUT_AND_EPUB_CHECKS,
+                              PDF_TEXT_CHECKS, fast_checks, start_validators)
 from .epub import EpubInfo, prepare_epub, write_epub
 from .manuscript import Book, load_book
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
 from .outputs import Outputs
 from .parallel import Jobs
 from .progress import Progress, show_progress
+from .pdf_text import adopt_texts, read_pages, remember
 from .proof import write_proof_sheet
 from .pdf import (PAGED_CSS, Layout, page_starts, print_from_tagged, render, screen_from_tagged,
                   screen_images, write_tagged_pdf)
@@ -67,7 +69,7 @@ def build(options: BuildOptions) -> BuildResult:
     clock.lap("load")
     with Outputs(options.out) as outputs, Jobs() as jobs:          # all or nothing; two cores
         epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles)  # the EPUB's images, fonts
-        linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS, book)  # the text
+        linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS, CheckContext(book))
         if cache.needs_layout(PAGED_KINDS):                        # only when a PDF is remade
             result.layout = render(book, PAGED_CSS, cache.styles)  # one layout, every PDF
             cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
@@ -77,20 +79,21 @@ def build(options: BuildOptions) -> BuildResult:
         parts = epub_parts.result() if epub else epub_parts.cancel()  # None: the EPUB is kept
         epub_job = jobs.meanwhile(epub_edition, options, cache, book, layout, made, parts)
         images = jobs.meanwhile(screen_images, layout, book, when=screen)  # smaller copies
-        tagged = outputs.scratch("tagged") if screen or printed else None
-        if tagged:
-            write_tagged_pdf(layout, book, tagged)                 # the one WeasyPrint write
-        print_job = jobs.fork(print_edition, tagged, layout, book, made, options.imposition,
-                              when=printed or booklet)             # marks, PDF/X; the booklet
-        proof_job = jobs.meanwhile(write_proof_sheet, tagged or made.current("pdf"), proof,
-                                   when=proof)                     # every page at a glance
+        tagged = write_tagged_pdf(layout, book, outputs.scratch("tagged")) if screen or printed \
+            else None                                              # the one WeasyPrint write
+        print_job = jobs.fork(print_from_tagged, tagged, layout, book, printed, when=printed)
+        pages_job = jobs.fork(read_pages_once, tagged or made.current("pdf"), proof,
+                              when=proof or options.checks)        # pdfium: proof, text
         if screen:
             screen_from_tagged(tagged, screen, images.result())    # trimmed, images downsampled
-        made_epub, early = epub_job.result()                       # and its checks' findings
-        result.epub, result.booklet = cache.kept_infos(made_epub, print_job.result())
+        context = finished(book, layout, made, print_job)          # every PDF is made; so:
+        booklet_job = jobs.fork(booklet_edition, options, cache, context, booklet)
+        result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
         clock.lap("outputs")
-        result.findings = run_checks(options, cache, result, made.paths, linted.result() | early)
-        proof_job.result()
+        later = pending_checks(options, cache, context, booklet_job, pages_job)
+        result.findings = run_checks(options, cache, result, made.paths,
+                                     linted.result() | epub_job.result()[1], later)
+        result.booklet = cache.kept_infos(None, booklet_job.result()[0])[1]
         clock.lap("checks")
     result.outputs = made.finals()                                 # published
     cache.save(result)
@@ -98,15 +101,57 @@ def build(options: BuildOptions) -> BuildResult:
     return clock.done(result)
 
 
-def print_edition(tagged: Path | None, layout: Layout | None, book: Book, made,
-                  imposition: dict) -> BookletInfo | None:
-    """The print PDF (crop marks, PDF/X-4) from the tagged write, unless it is kept; then
-    the booklet, unless it is kept, imposed from the print PDF (new or kept)."""
-    if "print-pdf" not in made.kept:
-        print_from_tagged(tagged, layout, book, made.current("print-pdf"))
-    if "booklet" in made.kept:
-        return None
-    return impose_booklet(made.current("print-pdf"), made.current("booklet"), **imposition)
+def finished(book: Book, layout: Layout | None, made, print_job) -> CheckContext:
+    """What the checks read once every PDF is made (the print PDF by `print_job`).
+    Whether the print PDF draws the screen PDF's pages is found out here, once, before
+    the checks split between processes."""
+    print_job.result()
+    context = CheckContext(book, layout, made.paths)
+    read_shared(context)
+    return context
+
+
+def booklet_edition(options: BuildOptions, cache: BuildCache, context: CheckContext,
+                    target: Path | None) -> tuple[BookletInfo | None, dict]:
+    """The booklet, unless it is kept (`target` None), imposed from the print PDF (new or
+    kept); then its check."""
+    info = impose_booklet(context.outputs["print-pdf"], target, **options.imposition) \
+        if target else None
+    return info, early_checks(options, cache, BOOKLET_CHECKS, context)
+
+
+def read_pages_once(pdf: Path, proof: Path | None) -> tuple[Path, tuple]:
+    """The proof sheet, unless it is kept (`proof` None), drawn in the pass that reads
+    the text of every page back (pdfium loads each page once). From the working PDF:
+    the screen PDF, cut from it, is being made meanwhile; `run_checks` takes these
+    texts as the screen PDF's when both draw the same pages (`adopt_texts`)."""
+    if proof:
+        write_proof_sheet(pdf, proof, read_text=True)
+    return pdf, read_pages(pdf)
+
+
+def pending_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
+                   booklet_job, pages_job) -> list:
+    """`run_checks`' `later`: the text checks, run last, here, on the text the pages job
+    read; the booklet's check, run in its child."""
+    return [(PDF_TEXT_CHECKS, lambda: text_checks(options, cache, context, pages_job)),
+            (BOOKLET_CHECKS, lambda: booklet_job.result()[1])]
+
+
+def text_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
+                pages_job) -> dict:
+    """The text checks, on the text `read_pages_once` read from the working PDF: it is the
+    screen PDF's text when both draw the same pages (`adopt_texts`); if not, the checks
+    read the screen PDF itself."""
+    if options.checks:
+        expected_sentences(context.book)  # while the text is read
+    read, texts = pages_job.result() or (None, None)
+    if not options.checks or read is None:
+        return {}
+    remember(read, texts)
+    if "pdf" in context.outputs and read != context.outputs["pdf"]:
+        adopt_texts(read, context.outputs["pdf"], texts)
+    return early_checks(options, cache, PDF_TEXT_CHECKS, context)
 
 
 def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: Layout | None,
@@ -118,28 +163,29 @@ def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: L
                            parts=parts) if epub else None
     if layout is None:  # the PDFs were kept: `run_checks` lays the book out if it must
         return made_epub, {}
-    epub_info, _ = cache.kept_infos(made_epub, None)
-    return made_epub, early_checks(options, cache, LAYOUT_AND_EPUB_CHECKS, book, layout,
-                                   made.paths, epub_info)
+    context = CheckContext(book, layout, made.paths, epub=cache.kept_infos(made_epub, None)[0])
+    return made_epub, early_checks(options, cache, LAYOUT_AND_EPUB_CHECKS, context)
 
 
-def early_checks(options: BuildOptions, cache: BuildCache, checks: list, book: Book,
-                 layout: Layout | None = None, outputs: dict | None = None,
-                 epub: EpubInfo | None = None) -> dict:
-    """Those of `checks` that must run, run now on the second core; `run_checks` takes
-    their results. They read only what they are given (a check that reads the layout
-    or an output it is not given is not in `checks`)."""
+def early_checks(options: BuildOptions, cache: BuildCache, checks: list,
+                 context: CheckContext) -> dict:
+    """Those of `checks` that must run, run now (in a child, beside other work);
+    `run_checks` takes their results. They read only what `context` holds (a check that
+    reads the layout or an output it does not hold is not in `checks`)."""
     if not options.checks:
         return {}
-    context = CheckContext(book, layout, outputs or {}, None, epub)
-    return cache.run_early(checks, context, lambda: layout)
+    return cache.run_early(checks, context, lambda: context.layout)
 
 
 def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,
-               outputs: dict[str, Path], early: dict | None = None) -> list[Finding]:
+               outputs: dict[str, Path], early: dict | None = None,
+               later: list | None = None) -> list[Finding]:
     """The fast checks, each reused while nothing it read last time changed; the validators.
 
-    `outputs`: each output's file, staged (under its final name) or kept from before."""
+    `outputs`: each output's file, staged (under its final name) or kept from before.
+    `early`: results of checks already run elsewhere; `later`: (checks, results) pairs:
+    checks run meanwhile elsewhere (or last, here) and a function that waits for their
+    results. Each is called, checks or not: the jobs they wait for make outputs too."""
     def layout():  # made late only if a check that reads it must run again
         if result.layout is None:
             result.layout = render(result.book, PAGED_CSS, cache.styles)
@@ -147,7 +193,13 @@ def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,
     context = CheckContext(result.book, result.layout, outputs, result.booklet, result.epub)
     kept = cache.cached_validators() if options.validate else None
     validators = start_validators(context) if options.validate and kept is None else None
-    findings = cache.run_checks(FAST_CHECKS, context, layout, early) if options.checks else []
+    later = later or []
+    if options.checks:
+        findings = cache.run_checks(FAST_CHECKS, context, layout, early, later)
+    else:
+        findings = []
+        for _, results in later:
+            results()  # the jobs make outputs too: wait for them
     if validators:  # epubcheck and Ace ran meanwhile, in threads
         kept = validators.result()
         cache.validated(kept)

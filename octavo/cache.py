@@ -42,8 +42,6 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 EPUB_STYLES = ("epub.css",)  # everything else in styles/ is for the paged (PDF) outputs
 REPORT_NAME = "report.json"
 ALL_OUTPUTS = "out:*"
-# Check modules run in a second process while the others run: they read whole PDFs back.
-SECOND_CORE = ("octavo.checks.text", "octavo.checks.booklet_checks")
 
 
 def _hash(*parts: object) -> str:
@@ -250,32 +248,28 @@ class BuildCache:
         return _run_recorded([check for check in checks if check not in kept], context, layout)
 
     def run_checks(self, checks: list[Callable], context, layout: Callable,
-                   early: dict | None = None) -> list:
+                   early: dict | None = None, later: list | None = None) -> list:
         """Run each check, or reuse its findings when nothing it read last time changed.
 
         `layout` is a function: the layout is made only if a check that reads it must run.
-        The checks that must run are shared between two processes (SECOND_CORE: those
-        that read the most text back); findings keep the order of `checks` either way.
-        `early`: results of checks already run by `run_early`.
+        `early`: results of checks already run by `run_early` (in another process);
+        `later`: (checks, results) pairs: checks that another process runs meanwhile (by
+        `run_early`) and a function that waits for their results. Findings keep the order
+        of `checks` either way.
         """
-        from .checks import read_shared
-        from .parallel import Job
-        early = early or {}
+        early, later = dict(early or {}), later or []
         names = {check: f"{check.__module__}.{check.__qualname__}" for check in checks}
         kept = self._kept_checks(checks)
-        todo = [check for check in checks
-                if check not in kept and (check.__qualname__, check.__module__) not in early]
-        there = [check for check in todo if check.__module__ in SECOND_CORE]
-        if there:
-            read_shared(context)  # (the forked checks inherit what it read)
-        job = Job(_run_recorded, there, context, layout) if there else None
-        try:
-            ran = _run_recorded([check for check in todo if check not in there], context, layout)
-            ran.update(job.result() if job else {})
-            ran.update(early)
-        finally:
-            if job:
-                job.cancel()  # (a no-op once its result is in)
+        away = {check for group, _ in later for check in group}
+        ran = _run_recorded([check for check in checks if check not in kept and check not in
+                             away and (check.__qualname__, check.__module__) not in early],
+                            context, layout)
+        ran.update(early)
+        for _, results in later:
+            ran.update(results() or {})
+        missing = [check for check in checks
+                   if check not in kept and (check.__qualname__, check.__module__) not in ran]
+        ran.update(_run_recorded(missing, context, layout))  # what no other process ran
         findings = []
         for check in checks:
             if check in kept:

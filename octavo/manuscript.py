@@ -90,6 +90,22 @@ class Chapter:
         """The manuscript line where `text` (plain words, as extracted) starts."""
         return source_line(self.markdown, text)
 
+    def lines_of(self, texts: list[str]) -> list[int | None]:
+        """`line_of` for each of `texts`, blocks in reading order: each is looked for from
+        the line of the one before (so a repeated paragraph gets its own line), then
+        anywhere."""
+        lines = [(number, _words(line)) for number, line in
+                 enumerate(self.markdown.splitlines(), 1)]
+        found, after = [], 0
+        for text in texts:
+            wanted = _words(text[:LINE_PREFIX])[:6] if text else []
+            line = next((number for number, words in lines[after:]
+                         if _starts_at(wanted, words)), None) if wanted else None
+            line = line or self.line_of(text)
+            found.append(line)
+            after = line - 1 if line else after
+        return found
+
     def ids(self) -> frozenset[str]:
         """Every id in the chapter (read once: the body does not change after loading)."""
         if self._ids is None:
@@ -136,6 +152,15 @@ class Book:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
+
+
+LINE_PREFIX = 400  # characters of a block enough to hold its first six words
+
+
+def _starts_at(wanted: list[str], words: list[str]) -> bool:
+    """Do the `wanted` words follow each other somewhere in `words`?"""
+    first, count = wanted[0], len(wanted)
+    return any(words[i:i + count] == wanted for i, word in enumerate(words) if word == first)
 
 
 def _in_order(wanted: list[str], words: list[str]) -> bool:

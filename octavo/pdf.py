@@ -180,7 +180,7 @@ def _write(layout: Layout, target: Path, **options) -> None:
         raise OctavoError("WeasyPrint wrote no PDF", target)
 
 
-def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> None:
+def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> Path:
     """The one WeasyPrint write both PDFs are made from.
 
     Tagged (PDF/UA-1: structure tree, alt text, language), with the bleed and the
@@ -194,6 +194,7 @@ def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> None:
         _write(layout, target, pdf_variant="pdf/ua-1",
                pdf_identifier=pdf_identifier(book, "screen"), custom_metadata=True,
                uncompressed_pdf=True)  # a working file: each edition compresses as it saves
+    return target
 
 
 def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None) -> None:

@@ -6,10 +6,10 @@ excludes the running heads (top margin) and folios (bottom margin).
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from pathlib import Path
+from typing import Callable
 
 import pypdfium2
 
@@ -40,17 +40,28 @@ def running_text_and_notes(pdf: Path) -> tuple[str, str]:
 
 def page_texts(pdf: Path, body_only: bool = True) -> list[str]:
     """The text of each page; `body_only` drops running heads and folios."""
+    return list(read_pages(pdf)[0 if body_only else 1])
+
+
+_READ: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # (path, size, mtime) →
+READ_KEPT = 4  # files whose text is remembered
+
+
+def read_pages(pdf: Path, each_page: Callable | None = None
+               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(body texts, whole-page texts) of every page, read once per file version (the text
+    and booklet checks share it). `each_page(page)` is also called on every pdfium page
+    of that pass (the proof sheet draws it), so a file is loaded once for both."""
     stat = Path(pdf).stat()
-    return list(_both_texts(str(pdf), stat.st_size, stat.st_mtime_ns)[0 if body_only else 1])
-
-
-@functools.lru_cache(maxsize=4)
-def _both_texts(pdf: str, size: int, mtime_ns: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(body texts, whole-page texts): one pdfium pass serves the text and booklet checks."""
-    document = pypdfium2.PdfDocument(pdf)
+    key = (str(pdf), stat.st_size, stat.st_mtime_ns)
+    if key in _READ and each_page is None:
+        return _READ[key]
+    document = pypdfium2.PdfDocument(str(pdf))
     try:
         bodies, wholes = [], []
         for page in document:
+            if each_page is not None:
+                each_page(page)
             text_page = page.get_textpage()
             left, bottom, right, top = page.get_trimbox()
             # Always bounded: pdfium's unbounded extraction drops hard hyphens at line ends.
@@ -59,9 +70,37 @@ def _both_texts(pdf: str, size: int, mtime_ns: int) -> tuple[tuple[str, ...], tu
                                                      top - TEXT_TOP_MM * MM))
             text_page.close()
             page.close()
-        return tuple(bodies), tuple(wholes)
     finally:
         document.close()
+    remember(pdf, (tuple(bodies), tuple(wholes)))
+    return _READ[key]
+
+
+def adopt_texts(source: Path, target: Path, texts: tuple) -> bool:
+    """Take `texts` (`read_pages(source)`, read in another process) as `target`'s too when
+    both draw the same pages on the same trim: the same content and fonts, image data
+    aside (`pdf_walk.same_pages`), as the screen PDF and the working PDF it is cut from."""
+    import pikepdf
+
+    from .pdf_walk import same_pages
+    if not same_pages(source, target):
+        return False
+    with pikepdf.open(source) as first, pikepdf.open(target) as second:
+        if len(first.pages) != len(second.pages) or len(texts[0]) != len(first.pages):
+            return False
+        for one, other in zip(first.pages, second.pages):
+            if any(abs(float(a) - float(b)) > 0.001 for a, b in zip(one.trimbox, other.trimbox)):
+                return False
+    remember(target, texts)
+    return True
+
+
+def remember(pdf: Path, texts: tuple) -> None:
+    """`read_pages(pdf)`'s answer, read in another process."""
+    stat = Path(pdf).stat()
+    while len(_READ) >= READ_KEPT:
+        del _READ[next(iter(_READ))]  # the oldest
+    _READ[(str(pdf), stat.st_size, stat.st_mtime_ns)] = texts
 
 
 def normalise(text: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pikepdf
 
 MAX_DEPTH = 12
+STREAM_ENCODING = ("/Length", "/Filter", "/DecodeParms")  # how a stream is stored, not what
 WALKED_OPERATORS = "q Q cm Tf Tj TJ ' \" Do"  # pikepdf skips the rest in C++
 IMAGE_OPERATORS = "q Q cm Do"  # enough to place the images, when the text is not wanted
 
@@ -243,9 +244,12 @@ def _digest(obj, cache: dict, depth: int = 0) -> bytes:
     elif isinstance(obj, pikepdf.Stream):
         if obj.get("/Subtype") == "/Image":
             digest.update(b"image")
-        else:
-            digest.update(obj.read_raw_bytes())
-            digest.update(_digest(obj.stream_dict, cache, depth + 1))
+        else:  # the data as decoded: a working file is not compressed, an edition is
+            digest.update(obj.read_bytes())
+            for name in sorted(obj.stream_dict.keys()):
+                if name not in STREAM_ENCODING:
+                    digest.update(name.encode() + _digest(obj.stream_dict[name], cache,
+                                                          depth + 1))
     elif isinstance(obj, pikepdf.Dictionary):
         for name in sorted(obj.keys()):
             digest.update(name.encode() + _digest(obj[name], cache, depth + 1))

@@ -12,27 +12,37 @@ from pathlib import Path
 import pypdfium2
 from PIL import Image, ImageDraw
 
+from .pdf_text import read_pages
+
 THUMB_WIDTH = 150  # pixels per page
 SPREADS_PER_ROW = 4
 GAP = 12
 BACKGROUND = (120, 120, 120)
 
 
-def write_proof_sheet(pdf: Path, target: Path) -> int:
+def write_proof_sheet(pdf: Path, target: Path, read_text: bool = False) -> int:
     """Render `pdf` (either PDF: pages are cut at the trim) into a contact sheet PNG at
-    `target`; returns the page count."""
-    document = pypdfium2.PdfDocument(str(pdf))
-    try:
-        thumbs = []
-        for page in document:  # each page as trimmed (a print PDF's bleed and marks cut off)
-            left, bottom, right, top = page.get_trimbox()
-            media_left, media_bottom, media_right, media_top = page.get_mediabox()
-            scale = THUMB_WIDTH / (right - left)
-            crop = (left - media_left, bottom - media_bottom, media_right - right, media_top - top)
-            thumbs.append(page.render(scale=scale, crop=crop).to_pil().convert("RGB"))
-            page.close()
-    finally:
-        document.close()
+    `target`; returns the page count. `read_text`: read the pages' text in the same pass
+    (`pdf_text.read_pages`, for the text checks that run next in this process)."""
+    thumbs = []
+
+    def thumbnail(page) -> None:  # each page as trimmed (a print PDF's bleed and marks cut)
+        left, bottom, right, top = page.get_trimbox()
+        media_left, media_bottom, media_right, media_top = page.get_mediabox()
+        scale = THUMB_WIDTH / (right - left)
+        crop = (left - media_left, bottom - media_bottom, media_right - right, media_top - top)
+        thumbs.append(page.render(scale=scale, crop=crop).to_pil().convert("RGB"))
+
+    if read_text:
+        read_pages(pdf, thumbnail)
+    else:
+        document = pypdfium2.PdfDocument(str(pdf))
+        try:
+            for page in document:
+                thumbnail(page)
+                page.close()
+        finally:
+            document.close()
     if not thumbs:
         return 0
     width, height = thumbs[0].size

@@ -12,7 +12,7 @@ from .booklet_checks import BOOKLET_CHECKS
 from .layout_checks import LAYOUT_CHECKS
 from .manuscript_lint import MANUSCRIPT_CHECKS
 from .pdf_checks import PDF_CHECKS
-from .text import TEXT_CHECKS, epub_text_is_complete
+from .text import PDF_TEXT_CHECKS, TEXT_CHECKS, epub_text_is_complete  # noqa: F401
 
 def epub_writer_warnings(context: CheckContext) -> list[Finding]:
     """What the EPUB writer could not do as asked (e.g. a page marker it could not place)."""

@@ -63,16 +63,20 @@ def sentences(book) -> list[tuple[str, str, str]]:
     `kind` is text, caption or note: the layout places captions and notes out of
     text order (a figure moves to fit a page, a note sits at the foot of its page).
     """
+    blocks = list(_blocks(book))
+    lines = {}  # chapter -> the line of each of its blocks, found in reading order
+    for chapter in book.chapters:
+        texts = [text for owner, _, text in blocks if owner is chapter]
+        lines[chapter.id] = iter(chapter.lines_of(texts))
     found = []
-    for chapter, element, text in _blocks(book):
+    for chapter, element, text in blocks:
         ancestors = list(element.iterancestors())
         kind = (NOTE if any("footnote" in a.get("class", "") for a in ancestors)
                 else CAPTION if element.tag == "figcaption" or any(
                     a.tag == "figure" for a in ancestors) else TEXT)
-        where = None  # the block's line: looked up once, for its first sentence
+        where = f"{chapter.source.name}:{next(lines[chapter.id]) or 1}"
         for sentence in SENTENCE_END.split(text):
             if len(sentence.split()) >= MIN_WORDS:
-                where = where or f"{chapter.source.name}:{chapter.line_of(text) or 1}"
                 found.append((sentence, where, kind))
     return found
 
@@ -178,10 +182,22 @@ def epub_reading_text(epub: Path) -> str:
     return comparable(" ".join(parts))
 
 
+_EXPECTED: dict[int, tuple] = {}  # id(book) -> (book, its sentences, their counter)
+
+
+def expected_sentences(book) -> tuple[list, SentenceCounter]:
+    """`sentences(book)` and a counter of them, made once per book in this process (the
+    build makes them while it waits for the text to be read)."""
+    if id(book) not in _EXPECTED or _EXPECTED[id(book)][0] is not book:
+        _EXPECTED.clear()
+        expected = sentences(book)
+        _EXPECTED[id(book)] = (book, expected, SentenceCounter(expected))
+    return _EXPECTED[id(book)][1:]
+
+
 def text_is_complete(context: CheckContext) -> list[Finding]:
     """The screen and print PDFs (the EPUB: `epub_text_is_complete`)."""
-    expected = sentences(context.book)
-    counter = SentenceCounter(expected)
+    expected, counter = expected_sentences(context.book)
     findings = []
     for kind in ("pdf", "print-pdf"):
         if kind in context.outputs:
@@ -194,9 +210,10 @@ def text_is_complete(context: CheckContext) -> list[Finding]:
 def epub_text_is_complete(context: CheckContext) -> list[Finding]:
     if "epub" not in context.outputs:
         return []
-    expected = sentences(context.book)
+    expected, counter = expected_sentences(context.book)
     return check_text(expected, epub_reading_text(context.outputs["epub"]),
-                      context.outputs["epub"].name)
+                      context.outputs["epub"].name, counter=counter)
 
 
 TEXT_CHECKS = [text_is_complete, epub_text_is_complete]
+PDF_TEXT_CHECKS = [text_is_complete]

@@ -23,6 +23,7 @@ the budget is reported as an overrun (LimitError), any other as a bug (BuildCras
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import resource
@@ -48,6 +49,7 @@ PR_SET_PDEATHSIG = 1  # prctl(2): a signal for the child when its parent dies
 SAMPLE_INTERVAL = 0.1  # seconds between two looks at the child's memory
 MEMORY_NEARLY_FULL = 0.6  # a crash with this share of the budget in use is an overrun
 CHILD_FAILED = 70  # the child's exit status when it could not even report
+GC_ALLOCATIONS = 10_000  # objects allocated between two sweeps of the cycle collector
 WORKER_DIED = "a build worker died"  # parallel.py's error when a forked worker dies
 
 
@@ -90,12 +92,16 @@ class _Stopped(BaseException):
 
 def run_build(options, check_only: bool = False, time_limit: float = DEFAULT_TIME_LIMIT,
               memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> BuildSummary:
-    """`build(options)` (or `check_only`) in a child process, within the budgets."""
-    from .build import build, check_only as check
+    """`build(options)` (or `check_only`) in a child process, within the budgets.
 
-    stage = check if check_only else build
-    return run_limited(lambda: summarise(stage(options)), options.out, time_limit,
-                       memory_limit)
+    The child imports the pipeline (WeasyPrint...) itself, unless this process already
+    has (watch mode): memory the child inherits is shared with this process until the
+    child writes to it, and each first write costs a page copy (about 0.3 s of system
+    time over a 300-page build)."""
+    def work():
+        from .build import build, check_only as check
+        return summarise((check if check_only else build)(options))
+    return run_limited(work, options.out, time_limit, memory_limit)
 
 
 def run_limited(work: Callable[[], object], out: Path, time_limit: float = DEFAULT_TIME_LIMIT,
@@ -255,6 +261,7 @@ def _child(work: Callable[[], object], writer: int, parent: int,
         signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # but may write to it (`stty tostop`)
         if memory_limit:
             _limit_memory(memory_limit * 1024 * 1024)
+        _batch_garbage_collection()
         # Failed __del__ calls ("Exception ignored in ...") flood the terminal when memory
         # runs out; they say nothing the one-line error does not.
         sys.unraisablehook = lambda unraisable: None
@@ -273,6 +280,16 @@ def _child(work: Callable[[], object], writer: int, parent: int,
             except Exception:  # noqa: BLE001
                 pass
         os._exit(status)
+
+
+def _batch_garbage_collection() -> None:
+    """A build is a batch job that keeps most of what it makes until it ends: the modules
+    loaded so far are left out of the cycle collector's sweeps (`gc.freeze`, which also
+    spares forked workers copying their pages), and it sweeps every GC_ALLOCATIONS new
+    objects instead of every 700. The layout and the write take about a tenth less CPU
+    time; the peak memory grows by about 25 MB on a 300-page book."""
+    gc.freeze()
+    gc.set_threshold(GC_ALLOCATIONS, 20, 100)
 
 
 def _run(work: Callable[[], object], memory_limit: int | None) -> tuple:

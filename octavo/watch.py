@@ -82,6 +82,7 @@ def watch(options, time_limit: float = DEFAULT_TIME_LIMIT,
     from watchfiles import DefaultFilter
     from watchfiles import watch as changes_in
 
+    from . import build  # noqa: F401 - imported once here: each rebuild's child inherits it
     roots = [Path(options.manuscript).resolve(), Path(options.styles or STYLES).resolve()]
     out = Path(options.out).resolve()
 

@@ -87,7 +87,7 @@ def build(options: BuildOptions) -> BuildResult:
         if screen:
             screen_from_tagged(tagged, screen, images.result())    # trimmed, images downsampled
         context = finished(book, layout, made, print_job)          # every PDF is made; so:
-        booklet_job = jobs.fork(booklet_edition, options, cache, context, booklet)
+        booklet_job = jobs.meanwhile(booklet_edition, options, cache, context, booklet)
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
         clock.lap("outputs")
         later = pending_checks(options, cache, context, booklet_job, pages_job)

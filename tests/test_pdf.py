@@ -277,3 +277,38 @@ def test_quick_text_reading_agrees_on_unusual_content(content, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(pdf_walk, "_plain_text_runs", lambda *args: None)
         assert pdf_walk.walk_pdf(pdf) == quick
+
+
+def test_proof_sheet_shows_every_page_in_spreads(real_build, screen):
+    """The proof: the cover alone on the right, then each spread side by side, four
+    spreads a row; each slot holds its page (a white page with dark type), the slot
+    beside the cover stays background."""
+    from PIL import Image, ImageStat
+
+    from octavo.proof import GAP, SPREADS_PER_ROW, THUMB_WIDTH
+    with Image.open(real_build.outputs["proof"]) as image:
+        image.verify()
+    sheet = Image.open(real_build.outputs["proof"]).convert("RGB")
+    pages = len(screen.pages)
+    rows = -(-((pages + 2) // 2) // SPREADS_PER_ROW)
+    width = (sheet.size[0] - GAP - SPREADS_PER_ROW * GAP) / (2 * SPREADS_PER_ROW)
+    height = (sheet.size[1] - GAP - rows * GAP) / rows
+    assert width == int(width) and height == int(height)  # a whole grid of equal cells
+    width, height = int(width), int(height)
+    assert abs(width - THUMB_WIDTH) <= 2 and abs(height / width - A5[1] / A5[0]) < 0.02
+
+    def slot(number):  # 0: the blank beside the cover; n: page n
+        spread, side = divmod(number, 2)
+        row, column = divmod(spread, SPREADS_PER_ROW)
+        x = GAP + column * (2 * width + GAP) + side * width
+        y = GAP + row * (height + GAP)
+        return sheet.crop((x + 2, y + 2, x + width - 2, y + height - 2))
+
+    blank = ImageStat.Stat(slot(0))
+    assert max(blank.stddev) < 1 and all(abs(m - 120) < 2 for m in blank.mean)
+    cover = ImageStat.Stat(slot(1))
+    assert max(cover.stddev) > 10  # the cover's picture and title
+    for number in range(3, pages):  # the text pages (2 is the colophon's verso)
+        page = slot(number).convert("L")
+        assert ImageStat.Stat(page).mean[0] > 180, number  # white paper
+        assert page.getextrema()[0] < 170 and ImageStat.Stat(page).stddev[0] > 8, number  # type

@@ -78,15 +78,15 @@ def build(options: BuildOptions) -> BuildResult:
         screen, printed, booklet, epub, proof = made.targets(book.metadata.slug, OUTPUT_SUFFIXES)
         parts = epub_parts.result() if epub else epub_parts.cancel()  # None: the EPUB is kept
         epub_job = jobs.meanwhile(epub_edition, options, cache, book, layout, made, parts)
-        images = jobs.meanwhile(screen_images, layout, book, when=screen)  # smaller copies
+        images = jobs.fork(screen_images, layout, book, when=screen)  # wanted once written
         tagged = write_tagged_pdf(layout, book, outputs.scratch("tagged")) if screen or printed \
             else None                                              # the one WeasyPrint write
         print_job = jobs.fork(print_from_tagged, tagged, layout, book, printed, when=printed)
-        pages_job = jobs.fork(read_pages_once, tagged or made.current("pdf"), proof,
-                              when=proof or options.checks)        # pdfium: proof, text
+        pages_job = jobs.fork(read_pages_once, options, cache, tagged or made.current("print-pdf"),
+                              proof)                               # pdfium: proof and text
         if screen:
             screen_from_tagged(tagged, screen, images.result())    # trimmed, images downsampled
-        context = finished(book, layout, made, print_job)          # every PDF is made; so:
+        context = finished(options, cache, book, layout, made, print_job)  # PDFs made: so
         booklet_job = jobs.meanwhile(booklet_edition, options, cache, context, booklet)
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
         clock.lap("outputs")
@@ -101,13 +101,15 @@ def build(options: BuildOptions) -> BuildResult:
     return clock.done(result)
 
 
-def finished(book: Book, layout: Layout | None, made, print_job) -> CheckContext:
+def finished(options: BuildOptions, cache: BuildCache, book: Book, layout: Layout | None,
+             made, print_job) -> CheckContext:
     """What the checks read once every PDF is made (the print PDF by `print_job`).
     Whether the print PDF draws the screen PDF's pages is found out here, once, before
-    the checks split between processes."""
+    the checks split between processes (only if a check must run)."""
     print_job.result()
     context = CheckContext(book, layout, made.paths)
-    read_shared(context)
+    if cache.must_run(options, FAST_CHECKS):
+        read_shared(context)
     return context
 
 
@@ -120,14 +122,17 @@ def booklet_edition(options: BuildOptions, cache: BuildCache, context: CheckCont
     return info, early_checks(options, cache, BOOKLET_CHECKS, context)
 
 
-def read_pages_once(pdf: Path, proof: Path | None) -> tuple[Path, tuple]:
+def read_pages_once(options: BuildOptions, cache: BuildCache, pdf: Path,
+                    proof: Path | None) -> tuple[Path, tuple | None]:
     """The proof sheet, unless it is kept (`proof` None), drawn in the pass that reads
-    the text of every page back (pdfium loads each page once). From the working PDF:
-    the screen PDF, cut from it, is being made meanwhile; `run_checks` takes these
-    texts as the screen PDF's when both draw the same pages (`adopt_texts`)."""
+    every page's text back for the text checks, if they must run (pdfium loads each page
+    once). `pdf`: the working PDF, or the print PDF when the PDFs were kept (the same
+    pages and images); `text_checks` takes the text as the screen PDF's when both draw
+    the same pages (`adopt_texts`)."""
+    read = bool(cache.must_run(options, PDF_TEXT_CHECKS))
     if proof:
-        write_proof_sheet(pdf, proof, read_text=True)
-    return pdf, read_pages(pdf)
+        write_proof_sheet(pdf, proof, read_text=read)
+    return pdf, read_pages(pdf) if read else None
 
 
 def pending_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
@@ -145,8 +150,8 @@ def text_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
     read the screen PDF itself."""
     if options.checks:
         expected_sentences(context.book)  # while the text is read
-    read, texts = pages_job.result() or (None, None)
-    if not options.checks or read is None:
+    read, texts = pages_job.result()
+    if not options.checks or texts is None:
         return {}
     remember(read, texts)
     if "pdf" in context.outputs and read != context.outputs["pdf"]:
@@ -169,8 +174,8 @@ def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: L
 
 def early_checks(options: BuildOptions, cache: BuildCache, checks: list,
                  context: CheckContext) -> dict:
-    """Those of `checks` that must run, run now (in a child, beside other work);
-    `run_checks` takes their results. They read only what `context` holds (a check that
+    """Those of `checks` that must run, run now (in a child beside other work, or here
+    before the rest); `run_checks` takes their results. They read only what `context` holds (a check that
     reads the layout or an output it does not hold is not in `checks`)."""
     if not options.checks:
         return {}

@@ -241,6 +241,13 @@ class BuildCache:
         return {check: old[names[check]] for check in checks if names[check] in old and all(
             self._dependency(dep) == value for dep, value in old[names[check]]["deps"].items())}
 
+    def must_run(self, options, checks: list[Callable]) -> list[Callable]:
+        """Those of `checks` this build must run (none with --no-checks)."""
+        if not getattr(options, "checks", True):
+            return []
+        kept = self._kept_checks(checks)
+        return [check for check in checks if check not in kept]
+
     def run_early(self, checks: list[Callable], context, layout: Callable) -> dict:
         """Run now those of `checks` that must run (while other work goes on);
         `run_checks(..., early=)` takes their results instead of running them again."""
@@ -253,8 +260,9 @@ class BuildCache:
 
         `layout` is a function: the layout is made only if a check that reads it must run.
         `early`: results of checks already run by `run_early` (in another process);
-        `later`: (checks, results) pairs: checks that another process runs meanwhile (by
-        `run_early`) and a function that waits for their results. Findings keep the order
+        `later`: (checks, results) pairs: checks run by `run_early` after this process's
+        own (in another process meanwhile, or here) and a function that returns their
+        results. Findings keep the order
         of `checks` either way.
         """
         early, later = dict(early or {}), later or []

@@ -100,6 +100,7 @@ def run_build(options, check_only: bool = False, time_limit: float = DEFAULT_TIM
     time over a 300-page build)."""
     def work():
         from .build import build, check_only as check
+        _batch_garbage_collection()  # the pipeline's modules are loaded now
         return summarise((check if check_only else build)(options))
     return run_limited(work, options.out, time_limit, memory_limit)
 
@@ -261,7 +262,6 @@ def _child(work: Callable[[], object], writer: int, parent: int,
         signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # but may write to it (`stty tostop`)
         if memory_limit:
             _limit_memory(memory_limit * 1024 * 1024)
-        _batch_garbage_collection()
         # Failed __del__ calls ("Exception ignored in ...") flood the terminal when memory
         # runs out; they say nothing the one-line error does not.
         sys.unraisablehook = lambda unraisable: None

@@ -1,9 +1,10 @@
-"""Both cores: work forked off after the layout, its result sent back pickled.
+"""Both cores: work forked off the build, its result sent back pickled.
 
-A WeasyPrint document cannot be pickled, but a forked child inherits it, so the
-child can write the print PDF from the very layout the parent writes the screen
-PDF from. What the child returns (a BookletInfo, findings) comes back through a
-pipe; an exception raised in the child is raised again in the parent.
+A WeasyPrint document cannot be pickled, but a forked child inherits it (and the
+Book), so a child can read the layout the parent made: the EPUB's page list, the
+screen PDF's image sizes, the layout checks. What a child returns (an EpubInfo, a
+BookletInfo, check results, page texts) comes back through a pipe; an exception
+raised in the child is raised again in the parent.
 
 Decisions here never depend on timing: the same jobs run on every build and their
 results are merged in a fixed order, so the outputs stay reproducible.

@@ -61,15 +61,11 @@ def read_pages(pdf: Path, each_page: Callable | None = None
         bodies, wholes = [], []
         count = len(document)
         for index, page in enumerate(document):
-            if each_page is not None:
+            body, whole = _page_text(page)
+            bodies.append(body)
+            wholes.append(whole)
+            if each_page is not None:  # after the text: it may change the page's boxes
                 each_page(page, index, count)
-            text_page = page.get_textpage()
-            left, bottom, right, top = page.get_trimbox()
-            # Always bounded: pdfium's unbounded extraction drops hard hyphens at line ends.
-            wholes.append(text_page.get_text_bounded(left, bottom, right, top))
-            bodies.append(text_page.get_text_bounded(left, bottom + TEXT_BOTTOM_MM * MM, right,
-                                                     top - TEXT_TOP_MM * MM))
-            text_page.close()
             page.close()
     finally:
         document.close()
@@ -77,21 +73,61 @@ def read_pages(pdf: Path, each_page: Callable | None = None
     return _READ[key]
 
 
+def _page_text(page) -> tuple[str, str]:
+    """(body text, whole-page text) of a pdfium page, within its trim."""
+    text_page = page.get_textpage()
+    try:
+        left, bottom, right, top = page.get_trimbox()
+        # Always bounded: pdfium's unbounded extraction drops hard hyphens at line ends.
+        return (text_page.get_text_bounded(left, bottom + TEXT_BOTTOM_MM * MM, right,
+                                           top - TEXT_TOP_MM * MM),
+                text_page.get_text_bounded(left, bottom, right, top))
+    finally:
+        text_page.close()
+
+
+def _reads_alike(pdf: Path, texts: tuple) -> bool:
+    """Does pdfium (not only qpdf, which wrote and compared the files) open `pdf`, find
+    as many pages as `texts` has, and read its middle page's text as `texts` says?"""
+    try:
+        document = pypdfium2.PdfDocument(str(pdf))
+    except pypdfium2.PdfiumError:
+        return False
+    try:
+        if len(document) != len(texts[0]) or not texts[0]:
+            return False
+        middle = len(document) // 2
+        page = document[middle]
+        try:
+            body, whole = _page_text(page)
+        finally:
+            page.close()
+        return (body, whole) == (texts[0][middle], texts[1][middle])
+    finally:
+        document.close()
+
+
 def adopt_texts(source: Path, target: Path, texts: tuple) -> bool:
     """Take `texts` (`read_pages(source)`, read in another process) as `target`'s too when
     both draw the same pages on the same trim: the same content and fonts, image data
-    aside (`pdf_walk.same_pages`), as the screen PDF and the working PDF it is cut from."""
+    aside (`pdf_walk.same_pages`), as the screen PDF and the working PDF it is cut from;
+    and when qpdf opened both without repairs and pdfium reads `target`'s middle page
+    as in `texts`. Otherwise the checks read `target` itself."""
     import pikepdf
 
     from .pdf_walk import same_pages
     if not same_pages(source, target):
         return False
     with pikepdf.open(source) as first, pikepdf.open(target) as second:
+        if first.get_warnings() or second.get_warnings():
+            return False  # qpdf had to repair one: read the target itself
         if len(first.pages) != len(second.pages) or len(texts[0]) != len(first.pages):
             return False
         for one, other in zip(first.pages, second.pages):
             if any(abs(float(a) - float(b)) > 0.001 for a, b in zip(one.trimbox, other.trimbox)):
                 return False
+    if not _reads_alike(target, texts):
+        return False
     remember(target, texts)
     return True
 

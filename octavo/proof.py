@@ -24,19 +24,18 @@ PNG_BAND_ROWS = 256  # rows compressed at a time
 
 
 def write_proof_sheet(pdf: Path, target: Path, read_text: bool = False) -> int:
-    """Render `pdf` (either PDF: pages are cut at the trim) into a contact sheet PNG at
-    `target`; returns the page count. `read_text`: read the pages' text in the same pass
-    (`pdf_text.read_pages`, for the text checks that run next in this process)."""
+    """Render `pdf` into a contact sheet PNG at `target`; returns the page count. Pages are
+    cut at the trim (a print PDF's bleed and marks left out), so the working PDF and the
+    print PDF, which share its images, give the same sheet. `read_text`: read the pages'
+    text in the same pass (`pdf_text.read_pages`, remembered for the text checks)."""
     sheet: Image.Image | None = None
     cell = (0, 0)  # a thumbnail's size: the first page's
 
     def thumbnail(page, index: int, count: int) -> None:  # pasted as soon as it is drawn
         nonlocal sheet, cell
-        left, bottom, right, top = page.get_trimbox()  # as trimmed: bleed and marks cut
-        media_left, media_bottom, media_right, media_top = page.get_mediabox()
-        scale = THUMB_WIDTH / (right - left)
-        crop = (left - media_left, bottom - media_bottom, media_right - right, media_top - top)
-        image = page.render(scale=scale, crop=crop, rev_byteorder=True).to_pil()
+        left, bottom, right, top = page.get_trimbox()
+        page.set_cropbox(left, bottom, right, top)  # drawn as trimmed
+        image = page.render(scale=THUMB_WIDTH / (right - left), rev_byteorder=True).to_pil()
         if sheet is None:
             cell = image.size
             columns, rows = _grid(count)

@@ -57,6 +57,18 @@ def test_nothing_changed_reuses_every_output_untouched(book):
     assert second.booklet == first.booklet
 
 
+def test_a_removed_proof_is_remade_alone_and_the_same(book):
+    """With the PDFs kept, the proof is drawn from the kept print PDF instead of the working
+    PDF: the same pages and images, so the same bytes."""
+    first = build(book)
+    before = snapshot(first.outputs)
+    Path(first.outputs["proof"]).unlink()
+    result = build(book)
+    after = snapshot(result.outputs)
+    assert remade(before, after) == {"proof"}
+    assert after["proof"][0] == before["proof"][0]
+
+
 def test_editing_the_text_remakes_everything(book):
     before = snapshot(build(book).outputs)
     text = book.manuscript / "text.md"

@@ -71,7 +71,7 @@ def text_source(context: CheckContext, kind: str) -> Path:
 
 
 def read_shared(context: CheckContext) -> None:
-    """Read once, before the checks split between two processes, what checks in both
+    """Read once, before the checks split between processes, what checks in several
     will read: whether the print PDF draws the screen PDF's pages (`text_source`)."""
     if "print-pdf" in context.outputs and context.outputs["print-pdf"].exists():
         text_source(context, "print-pdf")

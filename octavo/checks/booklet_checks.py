@@ -12,7 +12,6 @@ from ..pdf_walk import content_digest
 from . import ERROR, CheckContext, Finding, text_source
 
 TOLERANCE_PT = 0.01
-SHOWN = 0.95  # of a page's trim, at least this much must be on its half of the sheet
 # What a side may do besides placing pages: state, clipping, paths (fold and crop marks).
 SIDE_OPERATORS = {"q", "Q", "cm", "re", "W", "W*", "n", "m", "l", "c", "v", "y", "h", "S",
                   "s", "f", "F", "f*", "B", "B*", "b", "b*", "w", "J", "j", "M", "d", "gs",
@@ -64,19 +63,19 @@ def _rect(box, matrix) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _area(rect) -> float:
-    return max(0.0, rect[2] - rect[0]) * max(0.0, rect[3] - rect[1])
-
-
 def _meet(r, s):
     return max(r[0], s[0]), max(r[1], s[1]), min(r[2], s[2]), min(r[3], s[3])
 
 
 def _placements(side: pikepdf.Page):
-    """(form, rectangle shown on the sheet) for each form the side draws; None when it
-    does anything else than place forms and draw paths (then the text is read)."""
-    ctm, clip, stack, placed, path = [1, 0, 0, 1, 0, 0], None, [], [], None
+    """(form, its matrix onto the sheet, the clip around it) for each form the side
+    draws; None when the side does anything else than place forms and draw paths, or is
+    rotated, scaled or cropped (then the text is read)."""
     box = [float(v) for v in side.mediabox]
+    if "/Rotate" in side.obj or "/UserUnit" in side.obj or (
+            "/CropBox" in side.obj and [float(v) for v in side.obj.CropBox] != box):
+        return None
+    ctm, stack, placed, path = [1, 0, 0, 1, 0, 0], [], [], None
     clip = (min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3]))
     xobjects = side.obj.get("/Resources", {}).get("/XObject", {})
     for operands, operator in pikepdf.parse_content_stream(side):
@@ -107,25 +106,44 @@ def _placements(side: pikepdf.Page):
             if form is None or form.get("/Subtype") != "/Form":
                 return None
             matrix = [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))]
-            bbox = [float(v) for v in form.BBox]
-            placed.append((form, _rect(bbox, _multiply(matrix, ctm)), clip))
+            placed.append((form, _multiply(matrix, ctm), clip))
     return placed
+
+
+def _within(inner, outer) -> bool:
+    return all(inner[i] >= outer[i] - TOLERANCE_PT for i in (0, 1)) and \
+        all(inner[i] <= outer[i] + TOLERANCE_PT for i in (2, 3))
 
 
 def _sides_by_structure(path: Path, source: Path) -> list[tuple[set, set]] | None:
     """Which pages of `source` each half of each side shows, read from the booklet's
-    structure: a half shows a form XObject whose content and resources are, byte for
-    byte, those of a source page (fonts, ToUnicode maps and all; image data aside),
-    placed so that nearly all its trim lies on that half. None when anything is drawn
-    otherwise, or a form is no page of the source: the text is read instead."""
+    structure: a half shows a form XObject whose content and resources are those of a
+    source page (decoded streams compared, fonts, ToUnicode maps and all; image data
+    aside), whose bounding box holds that page's whole trim, and which lies, trim and
+    all, on that half and inside the clip around it. None when anything is drawn
+    otherwise, a form is no page of the source, or a file needed repairs: the text is
+    read instead."""
+    try:
+        return _read_structure(path, source)
+    except Exception:  # noqa: BLE001 - anything unexpected: read the text instead
+        return None
+
+
+def _read_structure(path: Path, source: Path) -> list[tuple[set, set]] | None:
     pages: dict[bytes, set[int]] = {}
+    trims: dict[int, tuple] = {}
     with pikepdf.open(source) as pdf:
+        if pdf.get_warnings():
+            return None
         cache: dict = {}
         for number, page in enumerate(pdf.pages, 1):
             key = content_digest(_concatenated(page), page.obj.get("/Resources"), cache)
             pages.setdefault(key, set()).add(number)
+            trims[number] = _rect([float(v) for v in page.trimbox], [1, 0, 0, 1, 0, 0])
     sides = []
     with pikepdf.open(path) as booklet:
+        if booklet.get_warnings():
+            return None
         cache = {}
         for side in booklet.pages:
             placements = _placements(side)
@@ -135,19 +153,19 @@ def _sides_by_structure(path: Path, source: Path) -> list[tuple[set, set]] | Non
             middle = (box[0] + box[2]) / 2
             halves = ((box[0], box[1], middle, box[3]), (middle, box[1], box[2], box[3]))
             shown: tuple[set, set] = (set(), set())
-            for form, rect, clip in placements:
+            for form, matrix, clip in placements:
                 found = pages.get(content_digest(form.read_bytes(), form.get("/Resources"),
                                                  cache))
-                if not found or _area(rect) <= 0:
-                    return None
-                for half, area in enumerate(halves):
-                    if _area(_meet(_meet(rect, clip), area)) >= SHOWN * _area(rect):
-                        if shown[half]:
-                            return None  # two pages on one half
-                        shown[half].update(found)
-                        break
-                else:
-                    return None  # a page across the fold, or mostly off the sheet
+                bbox = _rect([float(v) for v in form.BBox], [1, 0, 0, 1, 0, 0])
+                if not found or not all(_within(trims[number], bbox) for number in found):
+                    return None  # no page of the source, or one its box would cut
+                on_sheet = [_rect(trims[number], matrix) for number in found]
+                half = next((half for half, area in enumerate(halves)
+                             if all(_within(rect, _meet(clip, area)) for rect in on_sheet)),
+                            None)
+                if half is None or shown[half]:
+                    return None  # across the fold, cut, off the sheet, or two on one half
+                shown[half].update(found)
             sides.append(shown)
     return sides
 

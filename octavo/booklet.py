@@ -88,6 +88,8 @@ from pathlib import Path
 import pikepdf
 
 from .errors import OctavoError, UsageError
+from .pdf_walk import box as pdf_box
+from .pdf_walk import transformed_box
 
 MM = 72 / 25.4
 SHEETS: dict[str, tuple[float, float]] = {
@@ -159,22 +161,6 @@ def _num(value: float, places: int = 4) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _box(array) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = (float(v) for v in array)
-    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-
-
-def _transformed(box, matrix) -> tuple[float, float, float, float]:
-    """The bounding box of `box` mapped through the PDF matrix [a b c d e f]."""
-    a, b, c, d, e, f = matrix
-    xs, ys = [], []
-    for x in (box[0], box[2]):
-        for y in (box[1], box[3]):
-            xs.append(a * x + c * y + e)
-            ys.append(b * x + d * y + f)
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def _validate(sheet: str, creep_mm: float, marks: str | None) -> str:
     key = str(sheet).lower()
     if key not in SHEETS:
@@ -209,12 +195,12 @@ def impose_booklet(source: Path, target: Path, *, sheet: str = "a4", creep_mm: f
         # One form XObject per source page, clipped to its trim; its rectangle as displayed.
         forms, rects = [], []
         for page in src.pages:
-            trim = _box(page.trimbox)  # TrimBox → CropBox → MediaBox
+            trim = pdf_box(page.trimbox)  # TrimBox → CropBox → MediaBox
             form = page.as_form_xobject(handle_transformations=True)
             form.BBox = pikepdf.Array(trim)
             matrix = [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))]
             forms.append(form)
-            rects.append(_transformed(trim, matrix))
+            rects.append(transformed_box(trim, matrix))
         forms = [out.copy_foreign(form) for form in forms]
 
         widest = max(r[2] - r[0] for r in rects)

@@ -108,7 +108,7 @@ def finished(options: BuildOptions, cache: BuildCache, book: Book, layout: Layou
     the checks split between processes (only if a check must run)."""
     print_job.result()
     context = CheckContext(book, layout, made.paths)
-    if cache.must_run(options, FAST_CHECKS):
+    if options.checks and cache.must_run(FAST_CHECKS):
         read_shared(context)
     return context
 
@@ -129,7 +129,7 @@ def read_pages_once(options: BuildOptions, cache: BuildCache, pdf: Path,
     once). `pdf`: the working PDF, or the print PDF when the PDFs were kept (the same
     pages and images); `text_checks` takes the text as the screen PDF's when both draw
     the same pages (`adopt_texts`)."""
-    read = bool(cache.must_run(options, PDF_TEXT_CHECKS))
+    read = options.checks and bool(cache.must_run(PDF_TEXT_CHECKS))
     if proof:
         write_proof_sheet(pdf, proof, read_text=read)
     return pdf, read_pages(pdf) if read else None
@@ -175,8 +175,9 @@ def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: L
 def early_checks(options: BuildOptions, cache: BuildCache, checks: list,
                  context: CheckContext) -> dict:
     """Those of `checks` that must run, run now (in a child beside other work, or here
-    before the rest); `run_checks` takes their results. They read only what `context` holds (a check that
-    reads the layout or an output it does not hold is not in `checks`)."""
+    before the rest); `run_checks` takes their results. They read only what `context`
+    holds (a check that reads the layout or an output it does not hold is not in
+    `checks`)."""
     if not options.checks:
         return {}
     return cache.run_early(checks, context, lambda: context.layout)

@@ -241,18 +241,15 @@ class BuildCache:
         return {check: old[names[check]] for check in checks if names[check] in old and all(
             self._dependency(dep) == value for dep, value in old[names[check]]["deps"].items())}
 
-    def must_run(self, options, checks: list[Callable]) -> list[Callable]:
-        """Those of `checks` this build must run (none with --no-checks)."""
-        if not getattr(options, "checks", True):
-            return []
+    def must_run(self, checks: list[Callable]) -> list[Callable]:
+        """Those of `checks` whose findings cannot be reused from the last build."""
         kept = self._kept_checks(checks)
         return [check for check in checks if check not in kept]
 
     def run_early(self, checks: list[Callable], context, layout: Callable) -> dict:
         """Run now those of `checks` that must run (while other work goes on);
         `run_checks(..., early=)` takes their results instead of running them again."""
-        kept = self._kept_checks(checks)
-        return _run_recorded([check for check in checks if check not in kept], context, layout)
+        return _run_recorded(self.must_run(checks), context, layout)
 
     def run_checks(self, checks: list[Callable], context, layout: Callable,
                    early: dict | None = None, later: list | None = None) -> list:

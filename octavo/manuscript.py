@@ -94,8 +94,7 @@ class Chapter:
         """`line_of` for each of `texts`, blocks in reading order: each is looked for from
         the line of the one before (so a repeated paragraph gets its own line), then
         anywhere."""
-        lines = [(number, _words(line)) for number, line in
-                 enumerate(self.markdown.splitlines(), 1)]
+        lines = _lines_words(self.markdown)
         found, after = [], 0
         for text in texts:
             wanted = _words(text[:LINE_PREFIX])[:6] if text else []
@@ -174,9 +173,15 @@ def _in_order(wanted: list[str], words: list[str]) -> bool:
 
 
 @functools.lru_cache(maxsize=32)
+def _lines_words(markdown_text: str) -> list[tuple[int, list[str]]]:
+    """(line number, its words) for each line of a chapter's Markdown."""
+    return [(number, _words(line)) for number, line in enumerate(markdown_text.splitlines(), 1)]
+
+
+@functools.lru_cache(maxsize=32)
 def _line_words(markdown_text: str):
     """Each line's words, and where each word occurs: the checks ask for thousands of lines."""
-    lines = [(number, _words(line)) for number, line in enumerate(markdown_text.splitlines(), 1)]
+    lines = _lines_words(markdown_text)
     starts: dict[str, list[tuple[int, int]]] = {}
     for number, words in lines:
         for index, word in enumerate(words):

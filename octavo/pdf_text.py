@@ -109,24 +109,12 @@ def _reads_alike(pdf: Path, texts: tuple) -> bool:
 
 def adopt_texts(source: Path, target: Path, texts: tuple) -> bool:
     """Take `texts` (`read_pages(source)`, read in another process) as `target`'s too when
-    both draw the same pages on the same trim: the same content and fonts, image data
-    aside (`pdf_walk.same_pages`), as the screen PDF and the working PDF it is cut from;
-    and when qpdf opened both without repairs and pdfium reads `target`'s middle page
-    as in `texts`. Otherwise the checks read `target` itself."""
-    import pikepdf
-
+    both draw the same pages on the same trim, neither repaired by qpdf: the same content
+    and fonts, image data aside (`pdf_walk.same_pages`), as the screen PDF and the working
+    PDF it is cut from; and when pdfium reads `target`'s middle page as in `texts`.
+    Otherwise the checks read `target` itself."""
     from .pdf_walk import same_pages
-    if not same_pages(source, target):
-        return False
-    with pikepdf.open(source) as first, pikepdf.open(target) as second:
-        if first.get_warnings() or second.get_warnings():
-            return False  # qpdf had to repair one: read the target itself
-        if len(first.pages) != len(second.pages) or len(texts[0]) != len(first.pages):
-            return False
-        for one, other in zip(first.pages, second.pages):
-            if any(abs(float(a) - float(b)) > 0.001 for a, b in zip(one.trimbox, other.trimbox)):
-                return False
-    if not _reads_alike(target, texts):
+    if not same_pages(source, target) or not _reads_alike(target, texts):
         return False
     remember(target, texts)
     return True

@@ -74,7 +74,8 @@ def font_info(font, cache: dict) -> FontInfo:
     return info
 
 
-def _multiply(m, n):
+def multiply(m, n):
+    """The PDF matrix product m × n (m applied first), matrices as [a b c d e f]."""
     a, b, c, d, e, f = m
     a2, b2, c2, d2, e2, f2 = n
     return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
@@ -83,6 +84,21 @@ def _multiply(m, n):
 
 _HEX_STRING = re.compile(rb"<([0-9A-Fa-f]*)>")
 _DO_OPERATOR = re.compile(rb"(?<![^\s\]>)])Do(?![^\s()<>\[\]{}/%])")
+
+
+def box(values) -> tuple[float, float, float, float]:
+    """A PDF rectangle as (left, bottom, right, top), whichever corners it names."""
+    x0, y0, x1, y1 = (float(v) for v in values)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def transformed_box(rect, matrix) -> tuple[float, float, float, float]:
+    """The bounding box of `rect` mapped through the PDF matrix [a b c d e f]."""
+    a, b, c, d, e, f = matrix
+    corners = [(x, y) for x in (rect[0], rect[2]) for y in (rect[1], rect[3])]
+    xs = [a * x + c * y + e for x, y in corners]
+    ys = [b * x + d * y + f for x, y in corners]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _tj_codes(array) -> bytes:
@@ -97,7 +113,7 @@ def _tj_codes(array) -> bytes:
 
 
 def _draws_xobjects(stream_owner) -> bool:
-    data = b"\n".join(stream.read_bytes() for stream in _content_streams(stream_owner))
+    data = b"\n".join(stream.read_bytes() for stream in content_streams(stream_owner))
     return b"Do" in data and _DO_OPERATOR.search(data) is not None
 
 
@@ -117,7 +133,7 @@ def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0)
         elif op == "Q" and stack:
             ctm = stack.pop()
         elif op == "cm":
-            ctm = _multiply(tuple(float(v) for v in operands), ctm)
+            ctm = multiply(tuple(float(v) for v in operands), ctm)
         elif op == "Tf":
             found = fonts.get(str(operands[0]))
             font = font_info(found, fonts_seen) if found is not None else None
@@ -138,7 +154,7 @@ def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0)
                                           len(xobject.read_raw_bytes())))
             elif xobject.get("/Subtype") == "/Form":
                 matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
-                _walk(xobject, xobject.get("/Resources", resources), _multiply(matrix, ctm),
+                _walk(xobject, xobject.get("/Resources", resources), multiply(matrix, ctm),
                       page, images, runs, fonts_seen, depth + 1)
 
 
@@ -182,7 +198,7 @@ def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[Tex
     expressions; None for any other page, which the full content-stream walk reads."""
     if resources is None or _has_forms(resources, fonts_seen):
         return None  # text could be drawn inside a form
-    data = b"\n".join(stream.read_bytes() for stream in _content_streams(page))
+    data = b"\n".join(stream.read_bytes() for stream in content_streams(page))
     if any(mark in data for mark in (b"(", b"'", b'"', b"%")) or _INLINE_IMAGE.search(data):
         return None  # literal strings, other shows, comments, inline images: not plain
     fonts = resources.get("/Font", {})
@@ -210,7 +226,7 @@ def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[Tex
     return runs
 
 
-def _content_streams(owner) -> list:
+def content_streams(owner) -> list:
     """The content streams of a page, or a form XObject itself."""
     if isinstance(owner, pikepdf.Stream):
         return [owner]
@@ -276,9 +292,10 @@ def content_digest(content: bytes, resources, cache: dict) -> bytes:
 def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
     """For each page: a digest of what it draws (its content and every resource: fonts
     with their programs, ToUnicode maps and widths, graphics states...), image data left
-    out. The print edition's exact crop-mark wrapper is left out too, so a print PDF made
-    from the same pages as the screen PDF has the same fingerprints; anything else added,
-    removed or changed on a page changes its fingerprint."""
+    out; and its trim. The print edition's exact crop-mark wrapper is left out too, so a
+    print PDF made from the same pages as the screen PDF has the same fingerprints;
+    anything else added, removed or changed on a page changes its fingerprint. A file qpdf
+    had to repair has none (it is compared with nothing)."""
     cache: dict = {}
     found = []
     with pikepdf.open(path) as pdf:
@@ -286,13 +303,15 @@ def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
             resources = page.obj.get("/Resources")
             if resources is not None and _has_forms(resources, cache):
                 return ()  # a form may draw text: compare nothing (WeasyPrint draws none)
-            streams = [stream.read_bytes() for stream in _content_streams(page)]
+            streams = [stream.read_bytes() for stream in content_streams(page)]
             wrapper = _print_wrapper(page)
             if len(streams) >= 3 and wrapper and (streams[0], streams[-1]) == wrapper:
                 streams = streams[1:-1]
-            digest = hashlib.sha1(b"\0".join(streams))
-            digest.update(_digest(resources, cache) if resources is not None else b"")
-            found.append(digest.hexdigest())
+            trim = " ".join(f"{value:.3f}" for value in box(page.trimbox)).encode()
+            found.append(content_digest(b"\0".join(streams) + b"\0" + trim, resources,
+                                        cache).hex())
+        if pdf.get_warnings():
+            return ()
     return tuple(found)
 
 

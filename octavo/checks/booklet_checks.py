@@ -8,7 +8,8 @@ import pikepdf
 import pypdfium2
 
 from ..pdf_text import normalise, page_texts
-from ..pdf_walk import content_digest
+from ..pdf_walk import box as pdf_box
+from ..pdf_walk import content_digest, content_streams, multiply, transformed_box
 from . import ERROR, CheckContext, Finding, text_source
 
 TOLERANCE_PT = 0.01
@@ -39,28 +40,12 @@ def _half_texts(path) -> list[tuple[str, str]]:
 def _concatenated(page: pikepdf.Page) -> bytes:
     """A page's content streams as one, the way qpdf joins them into a form XObject:
     a newline between two streams unless the first ends with one."""
-    contents = page.obj.get("/Contents")
-    streams = [] if contents is None else (
-        list(contents) if isinstance(contents, pikepdf.Array) else [contents])
     data = b""
-    for stream in streams:
+    for stream in content_streams(page):
         if data and not data.endswith(b"\n"):
             data += b"\n"
         data += stream.read_bytes()
     return data
-
-
-def _multiply(m, n):
-    return [m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
-            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
-            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5]]
-
-
-def _rect(box, matrix) -> tuple[float, float, float, float]:
-    a, b, c, d, e, f = matrix
-    xs = [a * x + c * y + e for x in (box[0], box[2]) for y in (box[1], box[3])]
-    ys = [b * x + d * y + f for x in (box[0], box[2]) for y in (box[1], box[3])]
-    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _meet(r, s):
@@ -89,10 +74,10 @@ def _placements(side: pikepdf.Page):
                 return None
             ctm, clip = stack.pop()
         elif name == "cm":
-            ctm = _multiply([float(v) for v in operands], ctm)
+            ctm = multiply([float(v) for v in operands], ctm)
         elif name == "re":
             x, y, w, h = (float(v) for v in operands)
-            path = _rect((x, y, x + w, y + h), ctm) if path is None else "other"
+            path = transformed_box((x, y, x + w, y + h), ctm) if path is None else "other"
         elif name in ("m", "l", "c", "v", "y", "h"):
             path = "other"
         elif name in ("W", "W*"):
@@ -106,7 +91,7 @@ def _placements(side: pikepdf.Page):
             if form is None or form.get("/Subtype") != "/Form":
                 return None
             matrix = [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))]
-            placed.append((form, _multiply(matrix, ctm), clip))
+            placed.append((form, multiply(matrix, ctm), clip))
     return placed
 
 
@@ -139,7 +124,7 @@ def _read_structure(path: Path, source: Path) -> list[tuple[set, set]] | None:
         for number, page in enumerate(pdf.pages, 1):
             key = content_digest(_concatenated(page), page.obj.get("/Resources"), cache)
             pages.setdefault(key, set()).add(number)
-            trims[number] = _rect([float(v) for v in page.trimbox], [1, 0, 0, 1, 0, 0])
+            trims[number] = pdf_box(page.trimbox)
     sides = []
     with pikepdf.open(path) as booklet:
         if booklet.get_warnings():
@@ -156,10 +141,10 @@ def _read_structure(path: Path, source: Path) -> list[tuple[set, set]] | None:
             for form, matrix, clip in placements:
                 found = pages.get(content_digest(form.read_bytes(), form.get("/Resources"),
                                                  cache))
-                bbox = _rect([float(v) for v in form.BBox], [1, 0, 0, 1, 0, 0])
+                bbox = pdf_box(form.BBox)
                 if not found or not all(_within(trims[number], bbox) for number in found):
                     return None  # no page of the source, or one its box would cut
-                on_sheet = [_rect(trims[number], matrix) for number in found]
+                on_sheet = [transformed_box(trims[number], matrix) for number in found]
                 half = next((half for half, area in enumerate(halves)
                              if all(_within(rect, _meet(clip, area)) for rect in on_sheet)),
                             None)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from octavo.booklet import impose_booklet  # noqa: E402
+from octavo.booklet.impose import impose_booklet  # noqa: E402
 
 WORDS = ("the foreign policy of a state rests on its national interests and answers the "
          "challenges of its time while diplomacy builds bridges between neighbours trade "

@@ -107,8 +107,8 @@ def _octavo(manuscript: Path, out: Path, *flags: str) -> list[str]:
 def _paged_html(manuscript: Path, target: Path) -> None:
     from lxml import html as lxml_html
 
-    from octavo.manuscript import load_book
-    from octavo.paged_html import paged_document
+    from octavo.manuscript.load import load_book
+    from octavo.paged.document import paged_document
     book = load_book(manuscript)
     target.write_text(lxml_html.tostring(paged_document(book), encoding="unicode",
                                          doctype="<!DOCTYPE html>"), encoding="utf-8")
@@ -193,7 +193,7 @@ def bench_size(pages: int, work: Path, repeat: int) -> dict:
 
 
 def booklet_seconds(print_pdf: Path, runs: int = 9) -> dict:
-    from octavo.booklet import impose_booklet
+    from octavo.booklet.impose import impose_booklet
     target = print_pdf.parent / "bench-booklet.pdf"
     info = impose_booklet(print_pdf, target)  # warm-up
     times = []

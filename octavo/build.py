@@ -6,22 +6,23 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .booklet import BookletInfo, impose_booklet
-from .cache import BuildCache
+from .booklet.impose import BookletInfo, impose_booklet
+from .runner.cache import BuildCache
 from .checks import ERROR, CheckContext, Finding, read_shared
 from .checks.text import expected_sentences
 from .checks.registry import (BOOK_CHECKS, BOOKLET_CHECKS, FAST_CHECKS, LAYOUT_AND_EPUB_CHECKS,
                               PDF_TEXT_CHECKS, fast_checks, start_validators)
-from .epub import EpubInfo, prepare_epub, write_epub
-from .manuscript import Book, load_book
+from .epub.writer import EpubInfo, prepare_epub, write_epub
+from .manuscript.book import Book
+from .manuscript.load import load_book
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
-from .outputs import Outputs
-from .parallel import Jobs
-from .progress import Progress, show_progress
-from .pdf_text import adopt_texts, read_pages, remember
-from .proof import write_proof_sheet
-from .pdf import (PAGED_CSS, Layout, page_starts, print_from_tagged, render, screen_from_tagged,
-                  screen_images, write_tagged_pdf)
+from .runner.outputs import Outputs
+from .runner.parallel import Job, Jobs
+from .runner.progress import Progress, show_progress
+from .pdfread.text import adopt_texts, read_pages, remember
+from .paged.proof import write_proof_sheet
+from .paged.render import PAGED_CSS, Layout, page_starts, render
+from .paged.write import print_from_tagged, screen_from_tagged, screen_images, write_tagged_pdf
 from .report import write_report
 
 
@@ -65,7 +66,7 @@ def build(options: BuildOptions) -> BuildResult:
     cache = BuildCache(options)                                    # a hash of each output's inputs
     if cache.up_to_date():                                         # nothing changed: keep it all
         return clock.done(cache.reuse(result, load_book(options.manuscript)))
-    book = result.book = load_book(options.manuscript)             # manuscript → Book
+    book = result.book = load_book(options.manuscript, apart=Job)  # manuscript → Book
     clock.lap("load")
     with Outputs(options.out) as outputs, Jobs() as jobs:          # all or nothing; two cores
         epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles)  # the EPUB's images, fonts

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .errors import (EXIT_CHECKS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                      OctavoError)
-from .limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, run_build
+from .launch import run_build
+from .runner.child import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
 from .report import failed, summary
 
 
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return watch(options, time_limit=args.time_limit, memory_limit=args.memory_limit)
     started = time.perf_counter()
     try:
-        from .cache import reuse_unchanged  # nothing changed: no build at all
+        from .launch import reuse_unchanged  # nothing changed: no build at all
         result = (None if args.check_only else reuse_unchanged(options)) or run_build(
             options, check_only=args.check_only,  # in a child process
             time_limit=args.time_limit, memory_limit=args.memory_limit)
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if "unchanged" in result.timings:  # cache.reuse_unchanged: no build was needed
             print("  (nothing changed since the last build: every output kept as it was)")
         if result.booklet is not None:
-            from .booklet import print_instructions  # pikepdf: only when it is needed
+            from .booklet.impose import print_instructions  # pikepdf: only when it is needed
             print(print_instructions(result.booklet))
     if failed(result.findings, args.release):
         print(summary(result.findings), file=sys.stderr)

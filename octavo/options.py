@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+STYLES = Path(__file__).resolve().parent.parent / "styles"  # Octavo's own design
+
 
 @dataclass
 class BuildOptions:
@@ -18,7 +20,7 @@ class BuildOptions:
     creep_mm: float = 0.0
     marks: str | None = None  # booklet marks: fold, crop or none
     styles: Path | None = None  # the styles folder (default: Octavo's styles/)
-    cache: bool = True  # reuse outputs whose inputs did not change (cache.py)
+    cache: bool = True  # reuse outputs whose inputs did not change (runner/cache.py)
     checks: bool = True  # run the fast checks (off only for benchmarks and previews)
 
     @property

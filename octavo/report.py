@@ -1,13 +1,37 @@
-"""The build report: a short terminal summary and dist/report.json."""
+"""The build report: findings, a short terminal summary and dist/report.json."""
 
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .checks import ERROR, WARNING, Finding, counts
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable, e.g. "MS-004"
+    severity: str  # error | warning | info
+    message: str  # what is wrong, in words a person can act on
+    where: str = ""  # manuscript file:line, or output file and page ("x.pdf p. 7")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        place = f"{self.where}: " if self.where else ""
+        return f"{place}{self.code} {self.severity}: {self.message}"
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    return {severity: sum(1 for f in findings if f.severity == severity)
+            for severity in SEVERITIES}
+
 
 TOP = 8  # findings shown in the terminal summary
 

@@ -1,7 +1,7 @@
 """`python build.py --watch`: rebuild on every save in the manuscript or styles folder.
 
 Each rebuild runs like a normal build (in a child process with the time and memory
-budgets of limits.py) and uses the cache, so a save remakes only what it affects.
+budgets of runner/child.py) and uses the cache, so a save remakes only what it affects.
 After each one: what changed, how long it took, which outputs were remade and the
 checks' one-line summary. A broken save (bad Markdown, a missing image, a crash)
 prints its one-line error, and the watcher waits for the next save: it never dies
@@ -15,10 +15,12 @@ import threading
 import time
 from pathlib import Path
 
-from .cache import STYLES, BuildCache, reuse_unchanged
 from .errors import EXIT_OK, OctavoError
-from .limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT, run_build
+from .launch import reuse_unchanged, run_build
+from .options import STYLES
 from .report import summary
+from .runner.cache import BuildCache
+from .runner.child import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
 
 
 def _say(text: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from octavo.build import BuildOptions, build
 from octavo.checks.text import epub_reading_text
-from octavo.pdf_text import normalise, page_texts
+from octavo.pdfread.text import normalise, page_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, PngImagePlugin
 
-from octavo.pdf_text import page_texts
+from octavo.pdfread.text import page_texts
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 MARKER = "OCTAVO-SECRET-3f9c2e71"

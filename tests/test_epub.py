@@ -23,13 +23,15 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from octavo.epub import EpubInfo, write_epub
-from octavo.epub_media import MAX_PIXELS
+from octavo.epub.writer import EpubInfo, write_epub
+from octavo.epub.media import MAX_PIXELS
 from octavo.errors import OctavoError
-from octavo.manuscript import Book, load_book
-from octavo.pages import PageStart
-from octavo.pdf import PAGED_CSS, page_starts, render, write_screen_pdf
-from octavo.validators import ace_command, run_ace, run_epubcheck
+from octavo.manuscript.book import Book
+from octavo.manuscript.load import load_book
+from octavo.manuscript.pages import PageStart
+from octavo.paged.render import PAGED_CSS, page_starts, render
+from octavo.paged.write import write_screen_pdf
+from octavo.checks.validators import ace_command, run_ace, run_epubcheck
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -28,8 +28,9 @@ from hostile_support import (HOSTILE, MARKER, copy_entry, listening_socket, secr
                              was_contacted)
 from octavo.build import BuildOptions, build
 from octavo.errors import EXIT_CHECKS, EXIT_LIMIT, EXIT_MANUSCRIPT, LimitError, OctavoError
-from octavo.manuscript import MAX_SPAN, load_book
-from octavo.pdf_text import normalise, page_texts
+from octavo.manuscript.load import load_book
+from octavo.manuscript.sanitize import MAX_SPAN
+from octavo.pdfread.text import normalise, page_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVE_PDF = re.compile(r"/(JavaScript|JS|Launch|EmbeddedFiles?|SubmitForm|ImportData|RichMedia)\b")
@@ -384,12 +385,12 @@ def test_hostile_input(name, tmp_path):
 
 def test_internal_error_says_so_and_where_its_log_is(monkeypatch, tmp_path, capsys):
     from octavo import cli
-    from octavo.limits import BuildCrashed
+    from octavo.runner.child import BuildCrashed
 
     def crash(*args, **kwargs):
         raise BuildCrashed("ZeroDivisionError: division by zero", "Traceback: the child's")
     monkeypatch.setattr(cli, "run_build", crash)
-    monkeypatch.setattr("octavo.cache.reuse_unchanged", lambda options: None, raising=False)
+    monkeypatch.setattr("octavo.launch.reuse_unchanged", lambda options: None, raising=False)
     assert cli.main(["--manuscript", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
     line = capsys.readouterr().err.strip()
     found = re.fullmatch(r"octavo: internal error \(BuildCrashed: ZeroDivisionError: division "
@@ -411,7 +412,7 @@ def test_bad_budgets_are_usage_errors(args, capsys):
 
 def test_the_child_reports_errors_and_crashes(tmp_path):
     from octavo.errors import UsageError
-    from octavo.limits import BuildCrashed, run_limited
+    from octavo.runner.child import BuildCrashed, run_limited
 
     def usage():
         raise UsageError("bad sheet", "x.toml", 3, hint="use a4")
@@ -445,7 +446,7 @@ def test_the_secret_would_be_found(tmp_path):
 
 def test_the_fetcher_refuses_without_connecting(tmp_path):
     """WeasyPrint's only way to a resource: the manuscript and styles folders, data: images."""
-    from octavo.fetcher import MANUSCRIPT_URL, RefusedResource, SafeFetcher
+    from octavo.manuscript.fetcher import MANUSCRIPT_URL, RefusedResource, SafeFetcher
     from hostile_support import plant_secret
     plant_secret(tmp_path)
     book = tmp_path / "book"

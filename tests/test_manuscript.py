@@ -13,8 +13,8 @@ from fontTools.ttLib import TTFont
 from conftest import FIXTURES, ROOT, build_fixture, epub_text
 from octavo.checks.text import comparable
 from octavo.errors import OctavoError
-from octavo.manuscript import load_book
-from octavo.pdf_text import normalise, page_texts
+from octavo.manuscript.load import load_book
+from octavo.pdfread.text import normalise, page_texts
 
 SEED = ROOT.parent / "shared" / "seeds" / "000_b9642ec97e1e7cf7.txt"
 
@@ -197,7 +197,7 @@ def test_a_note_call_never_starts_a_line(tmp_path):
     each one character longer than the last, put the call at every place on a line.
     """
     import shutil
-    from octavo.pdf import PAGED_CSS, render
+    from octavo.paged.render import PAGED_CSS, render
     folder = tmp_path / "m"
     shutil.copytree(FIXTURES / "plain", folder)
     words = ("Work border harvest in quiet, museum one hand window and summer in which. "

@@ -7,7 +7,7 @@ import re
 import pikepdf
 import pytest
 
-from octavo.pdf_text import normalise, page_texts
+from octavo.pdfread.text import normalise, page_texts
 
 A5 = (419.528, 595.276)  # points
 BLEED = 3 * 72 / 25.4
@@ -69,7 +69,7 @@ def test_screen_and_print_have_the_same_text_on_each_page(real_build, screen_pag
 
 
 def _placed_images(pdf):
-    from octavo.pdf_walk import walk_pdf
+    from octavo.pdfread.walk import walk_pdf
     placed, _ = walk_pdf(pdf)
     return placed
 
@@ -172,8 +172,8 @@ def test_end_mark_glyph_is_drawn(real_build, screen, screen_pages):
     """The end mark closes the text, drawn from a real glyph of the font, not a box."""
     from octavo.checks.pdf_checks import _draws_notdef
     from octavo.fonts import BODY_FAMILY, covered_characters
-    from octavo.front_matter import END_MARK
-    from octavo.pdf_walk import walk_pdf
+    from octavo.manuscript.front_matter import END_MARK
+    from octavo.pdfread.walk import walk_pdf
     assert ord(END_MARK) in covered_characters(BODY_FAMILY)
     pages = [number for number, text in enumerate(screen_pages, 1) if END_MARK in text]
     assert len(pages) == 1
@@ -188,7 +188,7 @@ def test_end_mark_glyph_is_drawn(real_build, screen, screen_pages):
 
 def test_text_is_hyphenated_in_its_language(real_build, screen_pages):
     """lang is set, and WeasyPrint hyphenates justified lines (U+2010 at line ends)."""
-    from octavo.paged_html import paged_document
+    from octavo.paged.document import paged_document
     root = paged_document(real_build.book)
     assert root.get("lang") == "en"
     breaks = sum(text.count("\u2010\r\n") + text.count("\u2010\n") for text in screen_pages)
@@ -197,7 +197,7 @@ def test_text_is_hyphenated_in_its_language(real_build, screen_pages):
 
 def test_print_pages_are_the_screen_pages_with_crop_marks(real_build, printed, tmp_path):
     """One tagged write: the print PDF draws the screen PDF's pages, plus crop marks."""
-    from octavo.pdf_walk import same_pages
+    from octavo.pdfread.walk import same_pages
     screen_path, print_path = real_build.outputs["pdf"], real_build.outputs["print-pdf"]
     assert same_pages(screen_path, print_path)
     for page in printed.pages:
@@ -241,7 +241,7 @@ def test_print_pages_are_the_screen_pages_with_crop_marks(real_build, printed, t
 def test_quick_text_reading_agrees_with_the_full_walk(real_build, monkeypatch):
     """The checks read WeasyPrint's text with regular expressions where they can;
     the runs (font and glyph codes, page by page) must be those of pikepdf's parser."""
-    from octavo import pdf_walk
+    from octavo.pdfread import walk as pdf_walk
     for kind in ("pdf", "print-pdf"):
         with pikepdf.open(real_build.outputs[kind]) as pdf:
             fonts = {}
@@ -264,7 +264,7 @@ def test_quick_text_reading_agrees_with_the_full_walk(real_build, monkeypatch):
     b"BT /F#31 12 Tf <41> Tj ET",  # an escaped name
 ])
 def test_quick_text_reading_agrees_on_unusual_content(content, monkeypatch):
-    from octavo import pdf_walk
+    from octavo.pdfread import walk as pdf_walk
     pdf = pikepdf.new()
     fonts = pikepdf.Dictionary({
         name: pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
@@ -285,7 +285,7 @@ def test_proof_sheet_shows_every_page_in_spreads(real_build, screen):
     beside the cover stays background."""
     from PIL import Image, ImageStat
 
-    from octavo.proof import GAP, SPREADS_PER_ROW, THUMB_WIDTH
+    from octavo.paged.proof import GAP, SPREADS_PER_ROW, THUMB_WIDTH
     with Image.open(real_build.outputs["proof"]) as image:
         image.verify()
     sheet = Image.open(real_build.outputs["proof"]).convert("RGB")

@@ -26,7 +26,7 @@ import pikepdf
 import pytest
 
 from conftest import FIXTURES, ROOT
-from octavo.pdf import pdf_identifier
+from octavo.paged.write import pdf_identifier
 
 OUTPUTS = ("pdf", "print-pdf", "booklet", "epub", "proof")
 SUFFIXES = {"pdf": ".pdf", "print-pdf": "-print.pdf", "booklet": "-booklet.pdf",
@@ -205,7 +205,7 @@ def test_time_budget_overrun_leaves_the_previous_outputs(previous):
 def test_staging_left_by_a_killed_build_is_removed_by_the_next(tmp_path):
     """A build killed with its supervisor leaves its staging folder; the next build in
     the same folder removes it (its process is gone), not one whose process still runs."""
-    from octavo.outputs import STAGING_PREFIX, Outputs
+    from octavo.runner.outputs import STAGING_PREFIX, Outputs
     gone = subprocess.Popen(["true"])
     gone.wait()
     abandoned = tmp_path / f"{STAGING_PREFIX}{gone.pid}-x.part"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 from PIL.PngImagePlugin import PngInfo  # noqa: E402
-from octavo.images import PLACEHOLDER_MARKER, is_placeholder  # noqa: E402
+from octavo.manuscript.images import PLACEHOLDER_MARKER, is_placeholder  # noqa: E402
 
 WIDTH, DPI = 1800, 400
 FONTS = ["/usr/share/fonts/truetype/charis/CharisSIL-{}.ttf",  # first found wins

@@ -7,9 +7,9 @@ import math
 import pikepdf
 import pypdfium2
 
-from ..pdf_text import normalise, page_texts
-from ..pdf_walk import box as pdf_box
-from ..pdf_walk import content_digest, content_streams, multiply, transformed_box
+from ..pdfread.text import normalise, page_texts
+from ..pdfread.walk import box as pdf_box
+from ..pdfread.walk import content_digest, content_streams, multiply, transformed_box
 from . import ERROR, CheckContext, Finding, text_source
 
 TOLERANCE_PT = 0.01

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from weasyprint.formatting_structure import boxes
 
-from ..layout_map import walk_boxes
+from ..paged.layout_map import walk_boxes
 from . import ERROR, WARNING, CheckContext, Finding
 
 MIN_FILL = 0.70  # a page of running text less full than this has a hole

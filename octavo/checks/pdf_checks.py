@@ -11,10 +11,9 @@ from pathlib import Path
 import pikepdf
 
 from ..fonts import BODY_FAMILY, FALLBACK_FAMILY
-from ..markdown_ext import smarten
-from ..pdf_text import normalise
+from ..pdfread.text import normalise
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
-from ..pdf_walk import walk_pdf
+from ..pdfread.walk import walk_pdf
 
 A5_PT = (419.528, 595.276)
 BLEED_PT = 3 * 72 / 25.4
@@ -105,7 +104,7 @@ def structure_is_tagged(context: CheckContext) -> list[Finding]:
 
 def outline_matches_headings(context: CheckContext) -> list[Finding]:
     book = context.book
-    wanted = [normalise(smarten(book.metadata.title))]
+    wanted = [normalise(book.display.title)]
     for chapter in book.chapters:
         wanted += [normalise(h.text_content()) for h in chapter.body.iter("h1", "h2")]
     findings = []

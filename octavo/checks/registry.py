@@ -6,7 +6,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..validators import run_ace, run_epubcheck
+from .validators import run_ace, run_epubcheck
 from . import ERROR, WARNING, CheckContext, Finding, run_checks
 from .booklet_checks import BOOKLET_CHECKS
 from .layout_checks import LAYOUT_CHECKS

@@ -10,7 +10,7 @@ from pathlib import Path
 import ahocorasick
 from lxml import etree
 
-from ..pdf_text import normalise, running_text_and_notes
+from ..pdfread.text import normalise, running_text_and_notes
 from . import ERROR, WARNING, CheckContext, Finding, text_source
 
 DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")

@@ -1,0 +1,180 @@
+"""Resources of the EPUB besides its documents: reader copies of the images, the
+subset fonts and the e-reader stylesheet.
+
+Images are re-encoded for reading, never changed in place: at most 4 megapixels,
+sRGB, JPEG at quality 82 (SVG is copied as it is). Fonts are Charis SIL, subset with
+fontTools to the characters the book uses, in all four styles the stylesheet names.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageCms, ImageOps
+
+from ..errors import OctavoError
+from ..fonts import BODY_FAMILY, font_files
+from ..options import STYLES
+from ..manuscript.images import ALLOWED_FORMATS, SVG_SUFFIX, inspect_image
+from ..manuscript.book import Book, source_line
+from ..manuscript.load import resolve_inside
+
+STYLESHEET = "epub.css"
+MAX_PIXELS = 4_000_000  # Apple Books' limit for images in a book
+JPEG_QUALITY = 82
+FONT_STYLES = ("Regular", "Italic", "Bold", "BoldItalic")
+FONT_FILE = "CharisSIL-{}.ttf"
+# OpenType features kept besides fontTools' defaults (kerning, ligatures, marks...).
+FONT_FEATURES = ("smcp", "c2sc", "onum", "lnum", "pnum", "tnum", "case", "sups", "subs")
+# Printable ASCII and common punctuation, so a reader's own labels (page numbers,
+# "Chapter 2") never fall back to another font mid-word.
+ALWAYS_IN_FONTS = ("".join(chr(c) for c in range(0x20, 0x7F))
+                   + "\u00a0\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2191\u25ca")
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # path inside the EPUB's content folder, e.g. "images/plate.jpg"
+    data: bytes
+    media_type: str
+    width: int = 0
+    height: int = 0
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+def _to_srgb(image: Image.Image, profile: bytes | None) -> Image.Image:
+    if profile and image.mode in ("RGB", "RGBA", "CMYK", "L"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            mode = "RGBA" if image.mode == "RGBA" else "RGB"
+            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
+                                             outputMode=mode)
+        except (ImageCms.PyCMSError, OSError):
+            pass  # an unreadable profile: fall back to reading the numbers as sRGB
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def fit_pixels(width: int, height: int, limit: int = MAX_PIXELS) -> tuple[int, int]:
+    """The largest size of the same proportions within `limit` pixels (never larger)."""
+    if width * height <= limit:
+        return width, height
+    scale = math.sqrt(limit / (width * height))
+    new_width, new_height = max(1, int(width * scale)), max(1, int(height * scale))
+    while new_width * new_height > limit:
+        new_width, new_height = new_width - 1, max(1, round((new_width - 1) * height / width))
+    return new_width, new_height
+
+
+def jpeg_copy(path: Path, limit: int = MAX_PIXELS, quality: int = JPEG_QUALITY):
+    """A reader's copy of a raster image: (bytes, width, height)."""
+    with Image.open(path, formats=ALLOWED_FORMATS) as original:
+        original.seek(0)  # the first frame of an animation
+        profile = original.info.get("icc_profile")
+        image = _flatten(_to_srgb(ImageOps.exif_transpose(original), profile))
+    size = fit_pixels(*image.size, limit)
+    if size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=False,
+               subsampling="4:2:0")
+    return out.getvalue(), image.width, image.height
+
+
+def book_images(book: Book) -> tuple[dict[str, str], list[Resource]]:
+    """Every image the chapters show, as a reader's copy.
+
+    Returns the href for each `src` as written in the manuscript, and the resources.
+    """
+    sources: dict[str, str] = {}
+    by_path: dict[Path, str] = {}
+    resources: list[Resource] = []
+    taken: set[str] = set()
+    for chapter in book.chapters:
+        for img in chapter.body.iter("img"):
+            src = img.get("src", "")
+            if src in sources:
+                continue
+            line = source_line(chapter.markdown, src)
+            path = resolve_inside(book.folder, src, chapter.source, line)
+            if path not in by_path:
+                resource = _reader_copy(path, taken, str(chapter.source), line)
+                by_path[path] = resource.name
+                resources.append(resource)
+            sources[src] = by_path[path]
+    return sources, resources
+
+
+def _unique_name(stem: str, suffix: str, taken: set[str]) -> str:
+    name, number = f"images/{stem}{suffix}", 1
+    while name in taken:
+        number += 1
+        name = f"images/{stem}-{number}{suffix}"
+    taken.add(name)
+    return name
+
+
+def _reader_copy(path: Path, taken: set[str], where: str, line: int | None) -> Resource:
+    if not path.is_file():
+        raise OctavoError(f"image file {path.name!r} does not exist", where, line,
+                          hint="check the file name, or add the image to images/")
+    info = inspect_image(path, where, line)
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in path.stem) or "image"
+    if path.suffix.lower() == SVG_SUFFIX or info.format == "SVG":
+        return Resource(_unique_name(stem, ".svg", taken), path.read_bytes(), "image/svg+xml")
+    data, width, height = jpeg_copy(path)
+    return Resource(_unique_name(stem, ".jpg", taken), data, "image/jpeg", width, height)
+
+
+# ---------- fonts ----------
+
+def find_font(style: str) -> Path:
+    """The installed Charis SIL file of one style (Regular, Italic, Bold, BoldItalic)."""
+    name = FONT_FILE.format(style)
+    found = [path for path in font_files(BODY_FAMILY) if path.name == name]
+    if not found:
+        raise OctavoError(f"the font file {name} is not installed",
+                          hint="install Charis SIL (Debian: apt-get install fonts-sil-charis)")
+    return found[0]
+
+
+def subset_fonts(text: str) -> list[Resource]:
+    """Charis SIL in four styles, each cut down to the characters in `text`."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = list(options.layout_features) + list(FONT_FEATURES)
+    options.name_IDs = ["*"]  # keep the copyright, licence and font names
+    options.name_languages = ["*"]
+    options.hinting = False  # e-readers render at high resolution; halves the size
+    options.notdef_outline = True
+    options.drop_tables = list(options.drop_tables) + ["Silt", "DSIG"]
+    characters = "".join(sorted(set(text + ALWAYS_IN_FONTS) - {"\n", "\r", "\t"}))
+    fonts = []
+    for style in FONT_STYLES:
+        font = TTFont(find_font(style), recalcTimestamp=False)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=characters)
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        fonts.append(Resource(f"fonts/{FONT_FILE.format(style)}", out.getvalue(), "font/ttf"))
+    return fonts
+
+
+def stylesheet(styles: Path = STYLES) -> Resource:
+    return Resource(f"styles/{STYLESHEET}", (Path(styles) / STYLESHEET).read_bytes(), "text/css")

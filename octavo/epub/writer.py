@@ -1,0 +1,208 @@
+"""The EPUB 3 edition: `write_epub(book, target, page_starts)`. Read this first.
+
+Stages (each in its own module of this folder):
+  cover.py       the cover, generated from the metadata unless the manuscript has one
+  media.py       reader copies of the images (≤ 4 MP JPEG), subset fonts, stylesheet
+  content.py     front matter and chapter documents; footnotes → pop-up notes; links
+  pages.py       page-break markers where the PDF's pages begin, and the page list
+  xhtml.py       XHTML serialisation and the navigation document
+  package.py     OPF (with accessibility metadata) and NCX by ebooklib; a reproducible zip
+then a Kindle preflight over the finished files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from . import content
+from .cover import HEIGHT, WIDTH, cover_alt, generate_cover
+from .media import STYLES, Resource, book_images, jpeg_copy, stylesheet, subset_fonts
+from .package import Document, PackageParts, package_entries, write_zip
+from .pages import PageMark, place_page_markers
+from .xhtml import XML_NS, TocEntry, nav_document, xhtml_document
+from ..errors import EXIT_INTERNAL, OctavoError
+from ..manuscript.book import Book
+from ..manuscript.load import resolve_inside
+from ..manuscript.metadata import LANGUAGE_TAG
+from ..manuscript.pages import PageStart
+
+CSS_HREF = "styles/epub.css"
+COVER_NAME = "cover.jpg"
+LARGE_DOCUMENT = 260_000  # bytes; older Kindles split or refuse larger XHTML files
+LARGE_BOOK = 50_000_000  # Send-to-Kindle takes up to 200 MB, readers prefer far less
+
+
+@dataclass
+class EpubInfo:
+    """What the build report needs to know about the EPUB it wrote."""
+    path: Path
+    size: int  # bytes
+    files: list[str]  # every entry of the zip, in order
+    documents: list[str]  # the content documents, in reading order
+    page_list: int  # entries in the page list
+    pages: list[PageMark] = field(default_factory=list)
+    images: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _cover(book: Book) -> tuple[Resource, str]:
+    meta = book.metadata
+    if meta.cover:
+        path = resolve_inside(book.folder, meta.cover, meta.source, None)  # checked at load
+        data, width, height = jpeg_copy(path, limit=WIDTH * HEIGHT, quality=90)
+        return (Resource(COVER_NAME, data, "image/jpeg", width, height),
+                f"Cover of {book.display.title}.")
+    return Resource(COVER_NAME, generate_cover(book), "image/jpeg", WIDTH, HEIGHT), \
+        cover_alt(book)
+
+
+def _toc(documents: list[content.ContentDocument]) -> list[TocEntry]:
+    """Title page, then each chapter document with its next level of headings."""
+    toc = [TocEntry("Title page", doc.name) for doc in documents if doc.kind == "titlepage"]
+    for doc in documents:
+        if doc.kind != "chapter":
+            continue
+        inner = doc.headings[1:] if doc.title_heading else doc.headings
+        level = min((h.level for h in inner), default=0)
+        if doc.title_heading:
+            level = doc.title_heading.level + 1
+        children = [TocEntry(h.text, f"{doc.name}#{h.id}") for h in inner
+                    if h.level == level and h.id]
+        toc.append(TocEntry(doc.title, doc.name, children))
+    return toc
+
+
+def _documents(book: Book, starts: list[PageStart] | None, parts: "EpubParts"):
+    """The content documents; with page markers where `starts` says the PDF's pages begin."""
+    documents = content.front_documents(book, parts.cover.name, parts.alt) \
+        + content.chapter_documents(book)
+    content.mark_opening_paragraph(documents)
+    content.set_image_sources(documents, parts.sources)
+    marks, problems = place_page_markers(documents, starts) if starts is not None else ([], [])
+    content.add_end_mark(documents)
+    content.rewrite_links(book, documents)
+    for doc in documents:
+        content.finish(doc)
+    return documents, marks, problems
+
+
+def preflight(entries: list[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
+    """Kindle's (and everyone's) preflight: (errors, warnings) over the finished files."""
+    errors, warnings = [], []
+    total = 0
+    for name, data in entries:
+        total += len(data)
+        if not name.endswith(".xhtml"):
+            continue
+        if not data.startswith(b'<?xml version="1.0" encoding="utf-8"?>'):
+            errors.append(f"{name}: no XML declaration with its encoding")
+        root = etree.fromstring(data)
+        if not root.get("lang") or root.get(f"{{{XML_NS}}}lang") != root.get("lang"):
+            errors.append(f"{name}: the root has no matching lang and xml:lang")
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                errors.append(f"{name}: a comment or processing instruction was left in")
+                continue
+            local = etree.QName(element).localname
+            if local == "script":
+                errors.append(f"{name}: a script element")
+            if local == "img" and (not element.get("src") or element.get("alt") is None):
+                errors.append(f"{name}: an img without src or alt")
+            for attribute in ("lang", f"{{{XML_NS}}}lang"):
+                value = element.get(attribute)
+                if value is not None and not LANGUAGE_TAG.match(value):
+                    errors.append(f"{name}: malformed language tag {value!r}")
+        if len(data) > LARGE_DOCUMENT:
+            warnings.append(f"{name} is {len(data) // 1000} kB: split the chapter")
+    if total > LARGE_BOOK:
+        warnings.append(f"the EPUB holds {total // 1_000_000} MB: reduce the images")
+    return errors, warnings
+
+
+def _text_of(data: bytes) -> str:
+    root = etree.fromstring(data)
+    texts = list(root.itertext())
+    texts += [value for element in root.iter() for key, value in element.attrib.items()
+              if key in ("alt", "aria-label", "title")]
+    return "".join(texts)
+
+
+@dataclass
+class EpubParts:
+    """What the EPUB needs that does not depend on the PDF's pages: made during the layout."""
+    cover: Resource
+    alt: str
+    sources: dict[str, str]  # manuscript src -> href in the EPUB
+    images: list[Resource]
+    fonts: list[Resource]
+    stylesheet: Resource
+
+
+PAGE_LABEL_CHARACTERS = "0123456789"  # the page list's labels
+
+
+def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
+    """The cover, the readers' copies of the images and the font subsets.
+
+    The fonts are cut down to the text of the documents, the navigation and the page
+    labels, so page markers placed later need no new glyph.
+    """
+    cover, alt = _cover(book)
+    sources, images = book_images(book)
+    parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles))
+    documents, _, _ = _documents(book, None, parts)
+    texts = [_text_of(xhtml_document(doc.title, book.metadata.language, doc.root, CSS_HREF,
+                                     doc.body_type)) for doc in documents]
+    nav = _nav(book, documents, [])
+    parts.fonts = subset_fonts("".join(texts) + _text_of(nav) + PAGE_LABEL_CHARACTERS)
+    return parts
+
+
+def _landmarks(documents) -> list[tuple[str, str, str]]:
+    first_text = next(doc.name for doc in documents if doc.kind == "chapter")
+    return [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
+            ("bodymatter", first_text, "Start of the text")]
+
+
+def _nav(book: Book, documents, marks: list[PageMark]) -> bytes:
+    return nav_document(book.display.title, book.metadata.language, _toc(documents),
+                        _landmarks(documents), [(str(mark.page), mark.href) for mark in marks],
+                        CSS_HREF)
+
+
+def write_epub(book: Book, target: Path, page_starts: list[PageStart],
+               styles: Path = STYLES, parts: EpubParts | None = None) -> EpubInfo:
+    """Write the EPUB 3 edition of `book` to `target`, with the PDF's page list.
+
+    `styles` is the folder holding epub.css (styles/ unless a build chose a copy);
+    `parts`, from `prepare_epub`, if they were made ahead (on the other core)."""
+    meta = book.metadata
+    stamp = meta.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
+    parts = parts or prepare_epub(book, styles)
+    documents, marks, warnings = _documents(book, page_starts, parts)
+
+    built = [Document(f"doc-{doc.name.removesuffix('.xhtml')}", doc.name, doc.title,
+                      xhtml_document(doc.title, meta.language, doc.root, CSS_HREF,
+                                     doc.body_type))
+             for doc in documents]
+    first_text = _landmarks(documents)[-1][1]
+    package = PackageParts(
+        documents=built, nav=_nav(book, documents, marks), toc=_toc(documents),
+        cover=parts.cover, stamp=stamp,
+        guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
+               ("text", first_text, "Start of the text")],
+        resources=[parts.stylesheet, *parts.images, *parts.fonts], page_count=len(marks),
+        has_images=bool(parts.images), pdf_name=f"{meta.slug}.pdf")
+    entries = package_entries(book, package)
+    errors, preflight_warnings = preflight(entries)
+    if errors:
+        raise OctavoError("the EPUB fails the preflight: " + "; ".join(errors), target,
+                          exit_code=EXIT_INTERNAL)
+    size = write_zip(target, entries, stamp)
+    return EpubInfo(Path(target), size, [name for name, _ in entries],
+                    [doc.name for doc in documents], len(marks), marks, len(parts.images),
+                    warnings + preflight_warnings)

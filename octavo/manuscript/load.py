@@ -1,0 +1,305 @@
+"""Load and validate a manuscript folder into a `Book`: the one model every writer reads.
+
+A chapter's body is an lxml tree of semantic HTML (`<section>`), made by the one
+Markdown parser and sanitised against an allowlist. Writers copy it, never change it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote
+
+from lxml import html as lxml_html
+
+from ..errors import OctavoError
+from .book import BLOCK_KEY, BLOCK_TAGS, Book, Chapter, Display, Figure, source_line
+from .dialect import smarten
+from .images import ImageInfo, inspect_image
+from .metadata import METADATA_FILE, Metadata, key_line, load_metadata
+from .sanitize import SCHEME, markdown_to_html
+
+MAX_DEPTH = 40  # elements inside a chapter's <section>
+FOOTNOTE_ID = re.compile(r"^fn(ref\d*)?:(.+)$")  # fn:x, fnref:x, fnref2:x (a second call)
+
+
+def read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise OctavoError("the file is UTF-16, not UTF-8", path, 1, hint="save it as UTF-8")
+    if b"\x00" in raw:  # UTF-16 without its byte-order mark, or not text at all
+        raise OctavoError("the file contains NUL bytes: it is UTF-16 or not a text file",
+                          path, raw[:raw.index(b"\x00")].count(b"\n") + 1,
+                          hint="save it as UTF-8 text")
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise OctavoError("the file is not valid UTF-8", path, line,
+                          hint="save it as UTF-8") from None
+
+
+
+PARALLEL_MARKDOWN = 200_000  # characters: a book this long is converted on two cores
+
+
+def _chapters_as_html(sources: list[tuple[Path, str]], apart: Callable | None) -> list[str]:
+    """Each chapter's HTML; a long book's later chapters converted by `apart` (see
+    `load_book`), if given."""
+    total = sum(len(text) for _, text in sources)
+    if apart is None or total < PARALLEL_MARKDOWN or len(sources) < 2:
+        return [markdown_to_html(text, path) for path, text in sources]
+    # The split nearest the middle (the child's result is waited for: no half much longer).
+    ends = list(itertools.accumulate(len(text) for _, text in sources))
+    half = min(range(1, len(sources)), key=lambda split: abs(ends[split - 1] - total / 2))
+    later = apart(lambda: [markdown_to_html(text, path) for path, text in sources[half:]])
+    try:
+        first = [markdown_to_html(text, path) for path, text in sources[:half]]
+        return first + later.result()
+    finally:
+        later.cancel()
+
+
+def _check_depth(body, chapter_source: Path, markdown: str) -> None:
+    deepest, depth = None, 0
+    for element in body.iter():
+        if len(element) == 0:  # only leaves can be the deepest
+            level = sum(1 for _ in element.iterancestors())
+            if level > depth:
+                deepest, depth = element, level
+    if depth > MAX_DEPTH:
+        text = next((text for element in (deepest, *deepest.iterancestors())
+                     if (text := element.text_content().strip())), "")
+        raise OctavoError(f"the text is nested {depth} elements deep (lists, quotations or "
+                          f"raw HTML inside each other); the limit is {MAX_DEPTH}",
+                          chapter_source, source_line(markdown, text),
+                          hint="flatten the lists, quotations or raw HTML")
+
+
+def _namespace_ids(body, chapter_id: str) -> None:
+    """Give footnote ids a per-chapter prefix so chapters can share one document."""
+    for element in body.iter():
+        for attribute, prefix in (("id", ""), ("href", "#")):
+            value = element.get(attribute, "")
+            found = FOOTNOTE_ID.match(value.removeprefix(prefix))
+            if found and (attribute == "id" or value.startswith("#")):
+                kind = found.group(1) or "fn"
+                element.set(attribute, f"{prefix}{chapter_id}-{kind}-{found.group(2)}")
+
+
+def resolve_inside(folder: Path, src: str, where: Path, line: int | None) -> Path:
+    """A manuscript path, refused if it leaves the manuscript folder.
+
+    The path is resolved first, so a symlink that points out of the folder is refused too.
+    """
+    shown = src if len(src) <= 80 else src[:77] + "..."
+    if SCHEME.match(src) or src.startswith(("/", "\\")) or "\x00" in src:
+        raise OctavoError(f"image {shown!r} is not a file inside the manuscript", where, line,
+                          hint="put the image in images/ and use a relative path")
+    path = (folder / src).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise OctavoError(f"image {shown!r} is outside the manuscript folder", where, line,
+                          hint="copy it into images/")
+    return path
+
+
+def _inside(folder: Path, name: str) -> bool:
+    """Whether the relative path `name` stays in `folder` once symlinks are resolved."""
+    if SCHEME.match(name) or name.startswith(("/", "\\")) or "\x00" in name:
+        return False
+    return (folder / name).resolve().is_relative_to(folder.resolve())
+
+
+def _chapter_text(book: Book, name: str) -> tuple[Path, str]:
+    source = book.folder / name
+    if not _inside(book.folder, name):
+        raise OctavoError(f"chapter file {name!r} is outside the manuscript folder",
+                          book.metadata.source, key_line(book.metadata, "chapters"),
+                          hint="list Markdown files inside the manuscript folder in `chapters`")
+    if not source.is_file():
+        raise OctavoError(f"chapter file {name!r} does not exist", book.metadata.source,
+                          key_line(book.metadata, "chapters"),
+                          hint="fix `chapters` in metadata.toml")
+    text = read_text(source)
+    if not text.strip():
+        raise OctavoError("the chapter is empty", source, 1, hint="write some text or remove it")
+    return source, text
+
+
+def _load_chapter(index: int, source: Path, text: str, html: str) -> Chapter:
+    chapter_id = f"ch{index + 1}"
+    body = lxml_html.fragment_fromstring(html, create_parent="section")
+    _check_depth(body, source, text)
+    body.set("class", "chapter")
+    body.set("id", chapter_id)
+    _namespace_ids(body, chapter_id)
+    for number, element in enumerate(body.iter(*BLOCK_TAGS)):
+        element.set(BLOCK_KEY, f"{chapter_id}.{number}")
+    heading = next(body.iter("h1", "h2"), None)
+    title = heading.text_content().strip() if heading is not None else None
+    return Chapter(chapter_id, source, text, body, title)
+
+
+# Ids Octavo gives elements around and between the chapters (PDF and EPUB).
+FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading"}
+GENERATED_ID = re.compile(r"^(ch\d+(-\d+)?|page-\d+)$")
+
+
+def _unique_ids(book: Book) -> set[str]:
+    """Each id once in the whole book (the PDF is one document); returns the ids taken.
+
+    Chapter and footnote ids keep theirs; a later duplicate, or an author's id that
+    copies one Octavo generates (`cover`, `ch2`, `page-7`), gets a `_2` suffix, and
+    the links of its chapter follow it.
+    """
+    taken, kept = set(FRONT_MATTER_IDS), set()
+    for chapter in book.chapters:
+        for element in chapter.body.iter():
+            value = element.get("id")
+            if value and (element is chapter.body or value.startswith(f"{chapter.id}-fn")) \
+                    and value not in taken:
+                taken.add(value)
+                kept.add(element)
+    for chapter in book.chapters:
+        renamed: dict[str, str] = {}
+        for element in chapter.body.iter():
+            value = element.get("id")
+            if not value or element in kept:
+                continue
+            if value not in taken and not GENERATED_ID.match(value):
+                taken.add(value)
+                continue
+            number = 2
+            while f"{value}_{number}" in taken:
+                number += 1
+            element.set("id", f"{value}_{number}")
+            taken.add(f"{value}_{number}")
+            renamed.setdefault(value, f"{value}_{number}")
+        own = {element.get("id") for element in chapter.body.iter() if element.get("id")}
+        for link in chapter.body.iter("a"):
+            target = link.get("href", "")[1:]
+            if link.get("href", "").startswith("#") and target in renamed and target not in own:
+                link.set("href", f"#{renamed[target]}")
+    return taken
+
+
+def _line_naming(chapter: Chapter, src: str) -> int | None:
+    """The first line of the chapter's Markdown that names the file `src`, if one does."""
+    at = chapter.markdown.find(src) if src.strip() else -1
+    return chapter.markdown.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def _image(book: Book, chapter: Chapter, img) -> tuple[str, Path, int | None, ImageInfo]:
+    """Check one <img> of a chapter (a figure's or raw HTML's): (src, path, line, info)."""
+    src = img.get("src", "")
+    line = _line_naming(chapter, src) or source_line(chapter.markdown, src or img.get("alt", ""))
+    if not src.strip():
+        raise OctavoError("an image has no usable file name", chapter.source, line,
+                          hint="write `![alt text](images/file.jpg)`")
+    path = resolve_inside(book.folder, src, chapter.source, line)
+    if not path.is_file():
+        raise OctavoError(f"image file {src!r} does not exist", chapter.source, line,
+                          hint="check the file name, or add the image to images/",
+                          code="MS-001")
+    return src, path, line, inspect_image(path, str(chapter.source), line)
+
+
+def _check_links(book: Book, chapter: Chapter) -> None:
+    """A link to a file must stay in the manuscript folder (the EPUB holds no other)."""
+    for link in chapter.body.iter("a"):
+        href = link.get("href")
+        if not href or href.startswith("#") or SCHEME.match(href):
+            continue
+        if not _inside(book.folder, unquote(href.split("#")[0].split("?")[0])):
+            raise OctavoError(f"the link {href[:80]!r} leads outside the manuscript folder",
+                              chapter.source,
+                              source_line(chapter.markdown, href) or
+                              chapter.line_of(link.text_content()),
+                              hint="link to a chapter of this book, or to a #heading-id")
+
+
+def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
+    for element in chapter.body.iter("figure"):
+        number = len(book.figures) + 1
+        img = element.find("img")
+        src = img.get("src", "") if img is not None else ""
+        caption_node = (element.find(".//span[@class='caption']")
+                        if element.find(".//span[@class='caption']") is not None
+                        else element.find("figcaption"))  # raw HTML figures have no spans
+        credit_node = element.find(".//span[@class='credit']")
+        line = _line_naming(chapter, src) or source_line(chapter.markdown,
+                                                          src or element.text_content())
+        if element.get("data-problem"):
+            raise OctavoError(element.get("data-problem"), chapter.source, line)
+        if img is None:
+            raise OctavoError("a figure has no image", chapter.source, line,
+                              hint="give it one `![alt text](images/file.jpg)` line")
+        src, path, line, info = _image(book, chapter, img)
+        if not element.get("id"):
+            figure_id, suffix = f"fig-{number}", 1
+            while figure_id in taken:
+                suffix += 1
+                figure_id = f"fig-{number}_{suffix}"
+            element.set("id", figure_id)
+            taken.add(figure_id)
+        img.set("alt", smarten(img.get("alt", "")))
+        book.figures.append(Figure(
+            number, element.get("id"), src, path, img.get("alt", ""),
+            caption_node.text_content().strip() if caption_node is not None else "",
+            credit_node.text_content().strip() if credit_node is not None else "",
+            chapter, line, info))
+    for img in chapter.body.iter("img"):  # images in raw HTML, outside figures
+        if not any(parent.tag == "figure" for parent in img.iterancestors()):
+            _image(book, chapter, img)
+
+
+def _check_cover(book: Book) -> None:
+    meta = book.metadata
+    if not meta.cover:
+        return
+    line = key_line(meta, "cover")
+    path = resolve_inside(book.folder, meta.cover, meta.source, line)
+    if not path.is_file():
+        raise OctavoError(f"the cover image {meta.cover!r} does not exist", meta.source, line,
+                          hint="fix `cover` in metadata.toml, or remove it to generate one")
+    if inspect_image(path, str(meta.source), line).format == "SVG":
+        raise OctavoError(f"the cover image {meta.cover!r} must be a JPEG, PNG, GIF or WebP "
+                          "image", meta.source, line, hint="export the cover as a JPEG")
+
+
+def display_strings(meta: Metadata) -> Display:
+    """The metadata's strings with curly quotes and dashes, as every output shows them."""
+    def shown(text: str | None) -> str | None:
+        return smarten(text) if text else None
+    return Display(title=smarten(meta.title), running_head=smarten(meta.short_title or meta.title),
+                   subtitle=shown(meta.subtitle), description=shown(meta.description),
+                   rights=shown(meta.rights), publisher=shown(meta.publisher))
+
+
+def load_book(folder: Path, apart: Callable | None = None) -> Book:
+    """Read `folder` (metadata.toml, Markdown chapters, images/) into a Book.
+
+    `apart(function)`, if given, runs `function()` in another process and returns a
+    handle with `result()` and `cancel()` (the runner's `Job`): a long book's Markdown is
+    then converted on two cores."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OctavoError("the manuscript folder does not exist", folder,
+                          hint="pass --manuscript DIR")
+    if (folder / METADATA_FILE).exists() and not _inside(folder, METADATA_FILE):
+        raise OctavoError(f"{METADATA_FILE} links to a file outside the manuscript folder",
+                          folder / METADATA_FILE, hint="put the metadata file itself there")
+    metadata = load_metadata(folder)
+    book = Book(folder, metadata, [], display=display_strings(metadata))
+    sources = [_chapter_text(book, name) for name in book.metadata.chapters]
+    for index, ((source, text), html) in enumerate(zip(sources, _chapters_as_html(sources, apart))):
+        book.chapters.append(_load_chapter(index, source, text, html))
+    _check_cover(book)
+    taken = _unique_ids(book)
+    for chapter in book.chapters:
+        _collect_figures(book, chapter, taken)
+        _check_links(book, chapter)
+        chapter._ids = None  # ids are final now: read afresh on first use
+    return book

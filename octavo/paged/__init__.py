@@ -1,0 +1,7 @@
+"""The paged stage: a `Book` in, the screen PDF and the print-ready PDF out.
+
+The Book becomes one HTML document for paged media (`document.py`), WeasyPrint lays it
+out as often as placing the figures needs (`render.py`, `placement.py`,
+`layout_map.py`), one tagged write serves both editions (`write.py`, `finish.py`,
+`images.py`), and the proof sheet is drawn from the PDF (`proof.py`).
+"""

@@ -1,0 +1,130 @@
+"""The Book as one HTML document for paged media (the screen and print PDFs).
+
+Only tree transforms on copies of the Book's chapters: footnotes move to their
+call sites (for `float: footnote`), the opening paragraph gets its lead-in, and
+the end mark closes the text.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+from lxml.html import builder as E
+
+from ..manuscript import front_matter
+from .layout_map import WORD_JOINER
+from ..manuscript.book import Book
+from .placement import Placement
+
+LEAD_IN_WORDS = 3
+
+
+def _inline_footnotes(body) -> None:
+    """<sup><a href=#fn>1</a></sup> + the note list → <span class=footnote> at the call."""
+    notes = {li.get("id"): li for li in body.xpath("./div[@class='footnote'][ol]/ol/li[@id]")}
+    for call in body.xpath(".//sup[a[contains(@class, 'footnote-ref')]]"):
+        note_id = call.find("a").get("href", "").lstrip("#")
+        item = notes.get(note_id)
+        if item is None:
+            continue
+        for backref in item.xpath(".//a[contains(@class, 'footnote-backref')]"):
+            backref.drop_tree()
+        span = E.SPAN(E.CLASS("footnote"), id=note_id)
+        paragraphs = item.findall("p") or [item]
+        for number, paragraph in enumerate(paragraphs):
+            if number:
+                span.append(E.BR())
+            if paragraph.text:
+                if len(span):
+                    span[-1].tail = (span[-1].tail or "") + paragraph.text
+                else:
+                    span.text = (span.text or "") + paragraph.text
+            for child in list(paragraph):
+                span.append(child)
+        if span.text:
+            span.text = span.text.lstrip()
+        last = span[-1] if len(span) else None
+        if last is not None and last.tail:
+            last.tail = last.tail.rstrip()
+        elif span.text:
+            span.text = span.text.rstrip()
+        span.tail = call.tail
+        call.getparent().replace(call, span)
+        _join_to_previous_word(span)
+    for block in body.xpath("./div[@class='footnote'][ol]"):  # Python-Markdown's list
+        block.drop_tree()
+
+
+def _join_to_previous_word(element) -> None:
+    """Keep a note's call on the line of the word it follows (WeasyPrint may break there)."""
+    previous = element.getprevious()
+    before = previous.tail if previous is not None else element.getparent().text
+    if previous is None and not before:
+        return
+    if before and before[-1].isspace():
+        return
+    if previous is not None:
+        previous.tail = (before or "") + WORD_JOINER
+    else:
+        element.getparent().text = before + WORD_JOINER
+
+
+def _internal_links(book: Book, chapter, body) -> None:
+    """Links between chapters point into the one paged document; broken ones lose their href."""
+    for link in body.iter("a"):
+        href = link.get("href")
+        if not href or urlsplit(href).scheme:
+            continue
+        target = book.link_target(chapter, href)
+        if target is None:
+            link.attrib.pop("href")  # reported as MS-004 by the manuscript checks
+        else:
+            link.set("href", f"#{target}")
+
+
+def _lead_in(paragraph) -> None:
+    """Set the first words of the text in small capitals, as a magazine opening does."""
+    text = paragraph.text or ""
+    words = re.match(rf"^\s*((?:\S+\s+){{1,{LEAD_IN_WORDS}}})", text)
+    if not words:
+        return
+    span = E.SPAN(E.CLASS("lead-in"), words.group(1).rstrip())
+    span.tail = " " + text[words.end():]
+    paragraph.text = None
+    paragraph.insert(0, span)
+
+
+def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.HtmlElement:
+    """The whole book as <html> for WeasyPrint, with the figures placed as decided."""
+    meta = book.metadata
+    head = E.HEAD(E.META(charset="utf-8"), E.TITLE(book.display.title))
+    for name, value in (("author", ", ".join(meta.authors)),
+                        ("description", book.display.description or ""),
+                        ("keywords", ", ".join(s.replace("--", "\u2013") for s in meta.subjects)),
+                        ("generator", "Octavo"),
+                        ("dcterms.created", meta.date or "")):
+        if value:
+            head.append(E.META(name=name, content=value))
+
+    article = E.ARTICLE(E.CLASS("text"))
+    for chapter in book.chapters:
+        body = chapter.copy_body()
+        _internal_links(book, chapter, body)
+        _inline_footnotes(body)
+        (placement or Placement()).apply(body)
+        article.append(body)
+    first = next(article.iter("p"), None)
+    if first is not None:
+        first.set("class", (first.get("class", "") + " opening-paragraph").strip())
+        _lead_in(first)
+    last = front_matter.last_text_paragraph(article)
+    if last is not None:
+        last.append(front_matter.end_mark())
+        last[-1].tail = None
+
+    body = E.BODY(front_matter.cover(book), front_matter.colophon(book),
+                  front_matter.opening(book), article, front_matter.back_cover(book))
+    root = E.HTML(head, body, lang=meta.language)
+    return root

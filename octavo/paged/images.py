@@ -1,0 +1,130 @@
+"""Downsampling the images of a written PDF (the screen edition keeps its download small).
+
+The screen and print PDFs share one layout, so the print PDF keeps every pixel and
+the screen PDF's images are resampled afterwards to what a screen can show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from pathlib import Path
+
+import pikepdf
+from PIL import Image
+
+from ..pdfread.walk import walk_pdf
+
+JPEG_QUALITY = 82
+SLACK = 1.1  # leave an image alone unless it is more than 10 % over the target
+PT_PER_PX = 0.75  # CSS pixels (WeasyPrint's boxes) to PDF points
+
+
+def downsample_images(pdf: pikepdf.Pdf, ppi: int, prepared: dict | None = None) -> int:
+    """Resample every image placed above `ppi` down to it; returns how many were.
+
+    `prepared` (from `screen_copies`, made while the PDF was written) holds the smaller
+    copies of the images WeasyPrint embedded unchanged, by digest; the others are
+    measured on the page and resampled here."""
+    prepared = prepared or {}
+    resampled, done, seen, others = 0, set(), set(), False
+    for page in pdf.pages:  # (WeasyPrint shares one XObject dictionary between pages)
+        for stream in page.obj.get("/Resources", {}).get("/XObject", {}).values():
+            if stream.objgen in seen:
+                continue
+            seen.add(stream.objgen)
+            if stream.get("/Subtype") != "/Image":
+                continue
+            key = hashlib.sha1(stream.read_raw_bytes()).hexdigest()
+            if key not in prepared or "/SMask" in stream or stream.get("/ImageMask"):
+                others = True
+                continue
+            done.add(stream.objgen)
+            if prepared[key] is not None:
+                _put(stream, *prepared[key])
+                resampled += 1
+    if not others:
+        return resampled
+    placed, _ = walk_pdf(pdf, text=False)  # where the other images are, and how large
+    largest: dict[str, tuple[float, float]] = {}
+    for image in placed:
+        width, height = largest.get(image.name, (0.0, 0.0))
+        largest[image.name] = (max(width, image.size_pt[0]), max(height, image.size_pt[1]))
+    for page in pdf.pages:
+        xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+        for name, stream in xobjects.items():
+            if name not in largest or stream.objgen in done:
+                continue
+            done.add(stream.objgen)
+            if "/SMask" in stream or stream.get("/ImageMask"):
+                continue  # keep transparency exactly as it is
+            smaller = _smaller(lambda: pikepdf.PdfImage(stream).as_pil_image(),
+                               (int(stream.Width), int(stream.Height)), largest[name], ppi)
+            if smaller is not None:
+                _put(stream, *smaller)
+                resampled += 1
+    return resampled
+
+
+def screen_copies(document, book, ppi: int) -> dict[str, tuple | None]:
+    """The screen PDF's copies of the book's JPEG figures, made ahead from the layout.
+
+    For each image file: its largest size on any page (from WeasyPrint's boxes), and a
+    copy resampled to `ppi` there (None: small enough already), keyed by the digest of
+    the file, which is what WeasyPrint embeds for a JPEG it need not turn or convert."""
+    from weasyprint.formatting_structure import boxes
+    paths = {figure.src: figure.path for figure in book.figures}
+    largest: dict[Path, tuple[float, float]] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.ReplacedBox) and box.element is not None:
+                path = paths.get(box.element.get("src"))
+                if path is not None:
+                    width, height = largest.get(path, (0.0, 0.0))
+                    largest[path] = (max(width, box.width * PT_PER_PX),
+                                     max(height, box.height * PT_PER_PX))
+    by_digest: dict[str, tuple[bytes, tuple[float, float]]] = {}  # the same file twice: once
+    for path, (width, height) in largest.items():
+        data = path.read_bytes()
+        key = hashlib.sha1(data).hexdigest()
+        known = by_digest.get(key, (data, (0.0, 0.0)))[1]
+        by_digest[key] = data, (max(width, known[0]), max(height, known[1]))
+    copies = {}
+    for key, (data, size_pt) in by_digest.items():
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "JPEG" or image.mode not in ("RGB", "L") or "exif" in image.info:
+                continue  # WeasyPrint converts or turns it: measured on the page instead
+            copies[key] = _smaller(lambda: image, image.size, size_pt, ppi)
+    return copies
+
+
+def _smaller(open_image, pixels: tuple[int, int], size_pt: tuple[float, float],
+             ppi: int) -> tuple[bytes, int, int, str] | None:
+    """A JPEG of the image at `ppi` over `size_pt` points, or None if it is not larger."""
+    width, height = pixels
+    target_w = max(1, math.ceil(size_pt[0] / 72 * ppi))
+    target_h = max(1, math.ceil(size_pt[1] / 72 * ppi))
+    if width <= target_w * SLACK and height <= target_h * SLACK:
+        return None
+    image = open_image()
+    ratio = min(target_w / width, target_h / height)
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    if image.format == "JPEG":  # libjpeg decodes at 1/2, 1/4 or 1/8 scale, still ≥ `size`
+        image.draft(image.mode, size)
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    smaller = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    data = io.BytesIO()
+    smaller.save(data, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return data.getvalue(), smaller.width, smaller.height, smaller.mode
+
+
+def _put(stream, data: bytes, width: int, height: int, mode: str) -> None:
+    stream.write(data, filter=pikepdf.Name.DCTDecode)
+    stream.Width, stream.Height = width, height
+    stream.ColorSpace = pikepdf.Name.DeviceRGB if mode == "RGB" else pikepdf.Name.DeviceGray
+    stream.BitsPerComponent = 8
+    for key in ("/DecodeParms", "/Decode", "/Interpolate"):
+        if key in stream:
+            del stream[key]

@@ -1,0 +1,133 @@
+"""The paged layout: the Book laid out by WeasyPrint (as many times as placing the
+figures needs), with what happened while it was made (warnings, page fill)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import weasyprint
+from lxml import html as lxml_html
+
+from ..manuscript.book import Book
+from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
+from ..options import STYLES
+from . import layout_map
+from .document import paged_document
+from .layout_map import page_fill
+from .placement import Placement, layout_penalty
+
+# One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
+PAGED_CSS = ("base.css", "print.css")
+ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
+
+
+@dataclass
+class Layout:
+    """A rendered WeasyPrint document and what happened while making it."""
+    document: weasyprint.Document
+    warnings: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    fills: list = field(default_factory=list)  # layout_map.PageFill per page
+    placement: Placement = field(default_factory=Placement)  # figures moved or made snug
+    renders: int = 1  # layouts made to place the figures
+    crop_marks: list = field(default_factory=list)  # per page, the `marks` its style asks for
+
+    @property
+    def page_count(self) -> int:
+        return len(self.document.pages)
+
+
+class _CollectWarnings(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def captured_weasyprint_warnings():
+    """Collect WeasyPrint's warnings (they become findings) instead of printing them."""
+    handler = _CollectWarnings()
+    logger = weasyprint.LOGGER
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+MAX_RENDERS = 10  # layouts tried while placing figures
+MAX_DECISIONS = 40  # placement decisions, including those that change nothing
+RENDER_BUDGET_PAGES = 400  # pages laid out in all while placing figures (see max_renders)
+
+
+def max_renders(pages: int) -> int:
+    """Layouts allowed for a book whose first layout has `pages` pages.
+
+    A pure function of the book (never of the clock), so that builds stay reproducible:
+    a short book gets up to MAX_RENDERS tries, a 200-page one two, a long one one layout.
+    """
+    return max(1, min(MAX_RENDERS, RENDER_BUDGET_PAGES // max(pages, 1)))
+
+
+def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) -> Layout:
+    """Lay out the book's pages, then place figures better and lay out again if needed.
+
+    See placement.py for how figures are moved or set snug, pass by pass. A decision
+    that leaves the document as it was costs no layout.
+    """
+    fetcher = SafeFetcher([book.folder, styles_dir], aliases={MANUSCRIPT_URL: book.folder})
+    # The stylesheets may also read the system's ICC profiles (print.css's output intent).
+    style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
+    color_profiles: dict = {}
+    with captured_weasyprint_warnings() as messages:
+        css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
+                              color_profiles=color_profiles) for name in stylesheets]
+    placement, best, seen, renders, limit = Placement(), None, set(), 0, MAX_RENDERS
+    for _ in range(MAX_DECISIONS):
+        html = lxml_html.tostring(paged_document(book, placement), encoding="unicode",
+                                  doctype="<!DOCTYPE html>")
+        if html not in seen:
+            seen.add(html)
+            renders += 1
+            with captured_weasyprint_warnings() as render_messages:
+                document = weasyprint.HTML(
+                    string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
+                    url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles)
+            layout = Layout(document, messages + render_messages,
+                            fetcher.refused + style_fetcher.refused)
+            layout.fills = page_fill(document)
+            layout.placement = placement.copy()
+            limit = min(limit, max_renders(layout.page_count))
+            if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
+                best = layout
+        if renders >= limit or not placement.improve(layout.fills):
+            break
+    best.renders = renders
+    _take_crop_marks(best)
+    return best
+
+
+def _take_crop_marks(layout: Layout) -> None:
+    """The print edition draws the crop marks the pages' styles ask for; WeasyPrint won't."""
+    layout.crop_marks = []
+    for page in layout.document.pages:
+        marks = tuple(page._page_box.style["marks"] or ())
+        unsupported = "`marks: cross` is not drawn; only crop marks are"
+        if "cross" in marks and unsupported not in layout.warnings:
+            layout.warnings.append(unsupported)
+        layout.crop_marks.append(marks)
+        page._page_box.style["marks"] = ()
+
+
+def page_starts(layout: Layout):
+    return layout_map.page_starts(layout.document)
+

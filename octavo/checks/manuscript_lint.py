@@ -5,10 +5,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ..fonts import BODY_FAMILY, covered_characters
+import unicodedata
+
+from ..fonts import BODY_FAMILY, covered_characters, installed_coverage
+from ..manuscript.mathtex import MATH_CLASS
+from ..manuscript.scripts import hyphenation_language
 from . import ERROR, INFO, WARNING, CheckContext, Finding
 
 CODE_TAGS = ("code", "pre", "kbd", "samp")
+
+
+def _is_code(element) -> bool:
+    """Code, or math (its text is TeX, typeset as a drawing)."""
+    return element.tag in CODE_TAGS or MATH_CLASS in (element.get("class") or "").split()
 STRAIGHT = re.compile(r"[\"']|--")
 UNDEFINED_NOTE = re.compile(r"\[\^[^\]]+\]")
 
@@ -21,9 +30,9 @@ def _where(chapter, text: str) -> str:
 def _text_nodes(body):
     """(text, block element) for every text node outside code."""
     for element in body.iter():
-        if not isinstance(element.tag, str) or element.tag in CODE_TAGS:
+        if not isinstance(element.tag, str) or _is_code(element):
             continue
-        if any(a.tag in CODE_TAGS for a in element.iterancestors()):
+        if any(_is_code(a) for a in element.iterancestors()):
             continue
         block = next((a for a in [element, *element.iterancestors()] if a.get("data-o")), element)
         for text in (element.text, element.tail if element.getparent() is not None else None):
@@ -94,19 +103,31 @@ def quotes_and_dashes_are_typographic(context: CheckContext) -> list[Finding]:
     return findings
 
 
+def _needs_no_glyph(char: str) -> bool:
+    """Characters Pango shapes without drawing: format controls (joiners, bidi marks, the
+    soft hyphen), variation selectors and emoji tags."""
+    code = ord(char)
+    return (char.isspace() or unicodedata.category(char) == "Cf"
+            or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+            or 0xE0000 <= code <= 0xE007F)
+
+
 def characters_have_glyphs(context: CheckContext) -> list[Finding]:
-    covered = covered_characters(BODY_FAMILY)
-    if not covered:
+    """A character no installed font draws prints as a box (PDF-002 finds the box in the
+    PDF). The PDFs fall back through the whole font stack (styles/scripts.css) and then
+    every font fontconfig knows, so that is what is asked."""
+    covered = installed_coverage()
+    if not covered_characters(BODY_FAMILY):
         return [Finding("MS-007", ERROR, f"the body font {BODY_FAMILY} is not installed")]
     findings, seen = [], set()
     for chapter in context.book.chapters:
         for text, block in _text_nodes(chapter.body):
             for char in text:
-                if char.isspace() or ord(char) in covered or char in seen:
+                if ord(char) in covered or char in seen or _needs_no_glyph(char):
                     continue
                 seen.add(char)
                 findings.append(Finding("MS-007", ERROR, f"{char!r} (U+{ord(char):04X}) has no "
-                                        f"glyph in {BODY_FAMILY}; it would print as a box",
+                                        "glyph in any installed font; it would print as a box",
                                         _where(chapter, block.text_content())))
     return findings
 
@@ -125,8 +146,45 @@ def metadata_is_complete(context: CheckContext) -> list[Finding]:
             if not getattr(meta, key)]
 
 
+def control_characters_were_removed(context: CheckContext) -> list[Finding]:
+    """Characters no document may hold (ESC, BEL… pasted from a terminal), removed at load."""
+    findings = []
+    for chapter in context.book.chapters:
+        for removed in chapter.removed[:20]:
+            findings.append(Finding("MS-014", WARNING, f"the control character {removed.name} "
+                                    "was removed from the text",
+                                    f"{chapter.source.name}:{removed.line}"))
+        if len(chapter.removed) > 20:
+            findings.append(Finding("MS-014", WARNING, f"{len(chapter.removed) - 20} more "
+                                    "control characters were removed", chapter.source.name))
+    return findings
+
+
+# Languages written without hyphenation (no patterns needed): Chinese, Japanese, Korean,
+# Thai, Lao, Khmer, Burmese, and the right-to-left scripts.
+UNHYPHENATED = {"zh", "ja", "ko", "th", "lo", "km", "my", "ar", "he", "fa", "ur", "yi", "ps"}
+
+
+def hyphenation_is_available(context: CheckContext) -> list[Finding]:
+    """Where pyphen has no patterns for a language (Azerbaijani, Turkish…), WeasyPrint
+    silently leaves its text unhyphenated: say so, once per language."""
+    book = context.book
+    languages = {book.metadata.language: book.metadata.source.name
+                 if book.metadata.source else "metadata.toml"}
+    for chapter in book.chapters:
+        for element in chapter.body.iter():
+            language = element.get("lang") if isinstance(element.tag, str) else None
+            if language and language not in languages:
+                languages[language] = _where(chapter, element.text_content())
+    return [Finding("MS-015", INFO, f"no hyphenation patterns for {language!r}: its text is "
+                    "not hyphenated (justified lines may space out)", where)
+            for language, where in languages.items()
+            if language.split("-")[0].lower() not in UNHYPHENATED
+            and hyphenation_language(language) is None]
+
+
 MANUSCRIPT_CHECKS = [
     figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
     quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
-    metadata_is_complete,
+    metadata_is_complete, control_characters_were_removed, hyphenation_is_available,
 ]

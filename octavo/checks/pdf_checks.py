@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 
-from ..fonts import BODY_FAMILY, FALLBACK_FAMILY
+from ..fonts import BODY_FAMILY, pdf_font_names
 from ..pdfread.text import normalise
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
@@ -21,6 +21,8 @@ TOLERANCE_PT = 0.01
 PRINT_PPI = 300
 SCREEN_MAX_PPI = 225  # more than this on screen only makes the download bigger
 PDF_KINDS = ("pdf", "print-pdf")
+GLYPH_SIZE_PT = 24  # an image no larger is a glyph on a line (WeasyPrint draws colour
+# emoji as images); the resolution checks look at pictures only
 
 
 @functools.lru_cache(maxsize=4)
@@ -54,10 +56,10 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
                 findings.append(Finding("PDF-001", ERROR, f"font {name} is not embedded",
                                         f"{path.name} p. {page}"))
             family = name.split("+", 1)[-1]
-            allowed = (BODY_FAMILY.replace(" ", ""), FALLBACK_FAMILY.replace(" ", ""))
-            if not family.replace("-", "").startswith(allowed):
+            if not family.replace("-", "").lower().startswith(pdf_font_names()):
                 findings.append(Finding("PDF-003", WARNING, f"text is drawn in {family}, a "
-                                        f"fallback font, not {BODY_FAMILY}",
+                                        f"fallback font, not {BODY_FAMILY} or a font of the "
+                                        "design's stack (styles/scripts.css)",
                                         f"{path.name} p. {page}"))
     return findings
 
@@ -243,6 +245,8 @@ def image_resolution(context: CheckContext) -> list[Finding]:
         whole = text_source(context, kind) == path  # its text is walked anyway: one walk
         images, _ = _walked(path, path.stat().st_mtime, whole)
         for placed in images:
+            if max(placed.size_pt) <= GLYPH_SIZE_PT:
+                continue  # a glyph drawn as an image (a colour emoji), not a picture
             on_page = [figures[i] for i in (fills[placed.page - 1].figures
                                            if placed.page <= len(fills) else ()) if i in figures]
             figure = next((f for f in on_page if (f.image.width, f.image.height) == placed.pixels

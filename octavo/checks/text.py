@@ -10,10 +10,21 @@ from pathlib import Path
 import ahocorasick
 from lxml import etree
 
+from ..manuscript.mathtex import MATH_CLASS
+from ..manuscript.scripts import cut_unreliable
 from ..pdfread.text import normalise, running_text_and_notes
 from . import ERROR, WARNING, CheckContext, Finding, text_source
 
 DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
+# Where the text a reader sees is not the Book's text, a sentence is cut: a formula (a
+# drawing in the PDFs, MathML in the EPUB), and what a PDF cannot give back exactly
+# (colour emoji, right-to-left runs, Indic conjuncts: `scripts.cut_unreliable`).
+GAP = "\x00"
+# Scripts written without spaces: a line may break between any two characters, and a
+# PDF reads the break back as a space, so spaces next to them are not compared.
+CJK = "\u2e80-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef" \
+      "\U00020000-\U0003ffff"
+SPACE_BY_CJK = re.compile(rf"\s+(?=[{CJK}])|(?<=[{CJK}])\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[\u201c(A-Z0-9])")
 MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
 
@@ -21,8 +32,9 @@ MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
 def _blocks(book):
     """(chapter, text) of each paragraph, list item, caption and footnote, in order."""
     for chapter in book.chapters:
-        for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th"):
-            if element.tag == "li" and element.find("p") is not None:
+        for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th",
+                                         "dt", "dd"):
+            if element.tag in ("li", "dd") and element.find("p") is not None:
                 continue  # its paragraphs are blocks of their own
             if element.tag == "p" and element.getparent().tag == "figcaption":
                 continue
@@ -30,8 +42,10 @@ def _blocks(book):
 
 
 def comparable(text: str) -> str:
-    """normalise(), and no space after a dash: a line may break after one."""
-    return DASH_BREAK.sub(r"\1", normalise(text))
+    """normalise(), and no space after a dash (a line may break after one) nor beside a
+    CJK character."""
+    text = DASH_BREAK.sub(r"\1", normalise(text))
+    return SPACE_BY_CJK.sub("", text) if SPACE_BY_CJK.search(text) else text
 
 
 def _own_text(element) -> str:
@@ -42,6 +56,9 @@ def _own_text(element) -> str:
         if node is not element and node.tag in ("ul", "ol"):
             return
         if "footnote-backref" in node.get("class", ""):
+            return
+        if MATH_CLASS in (node.get("class") or "").split():
+            parts.append(GAP)
             return
         if node.text:
             parts.append(node.text)
@@ -75,9 +92,10 @@ def sentences(book) -> list[tuple[str, str, str]]:
                 else CAPTION if element.tag == "figcaption" or any(
                     a.tag == "figure" for a in ancestors) else TEXT)
         where = f"{chapter.source.name}:{next(lines[chapter.id]) or 1}"
-        for sentence in SENTENCE_END.split(text):
-            if len(sentence.split()) >= MIN_WORDS:
-                found.append((sentence, where, kind))
+        for piece in cut_unreliable(text, GAP).split(GAP):
+            for sentence in SENTENCE_END.split(piece.strip()):
+                if len(sentence.split()) >= MIN_WORDS:
+                    found.append((sentence, where, kind))
     return found
 
 
@@ -150,6 +168,8 @@ def xhtml_text(element) -> str:
     parts = []
 
     def walk(node):
+        if isinstance(node.tag, str) and etree.QName(node).localname == "math":
+            return  # MathML: the PDFs draw it, the sentences leave it out
         block = etree.QName(node).localname in XHTML_BLOCKS if isinstance(node.tag, str) else False
         if block:
             parts.append("\n")

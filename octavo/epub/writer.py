@@ -21,12 +21,14 @@ from lxml import etree
 from . import content
 from .cover import HEIGHT, WIDTH, cover_alt, generate_cover
 from .media import STYLES, Resource, book_images, jpeg_copy, stylesheet, subset_fonts
+from .scriptfonts import MATHML_NS, script_fonts, texts, without_greek
 from .package import Document, PackageParts, package_entries, write_zip
 from .pages import PageMark, place_page_markers
 from .xhtml import XML_NS, TocEntry, nav_document, xhtml_document
 from ..errors import EXIT_INTERNAL, OctavoError
 from ..manuscript.book import Book
 from ..manuscript.load import resolve_inside
+from ..manuscript.mathtex import math_for_epub
 from ..manuscript.metadata import LANGUAGE_TAG
 from ..manuscript.pages import PageStart
 
@@ -80,6 +82,8 @@ def _documents(book: Book, starts: list[PageStart] | None, parts: "EpubParts"):
     """The content documents; with page markers where `starts` says the PDF's pages begin."""
     documents = content.front_documents(book, parts.cover.name, parts.alt) \
         + content.chapter_documents(book)
+    for doc in documents:
+        math_for_epub(doc.root)  # MathML, with the TeX as its alttext
     content.mark_opening_paragraph(documents)
     content.set_image_sources(documents, parts.sources)
     marks, problems = place_page_markers(documents, starts) if starts is not None else ([], [])
@@ -123,14 +127,6 @@ def preflight(entries: list[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-def _text_of(data: bytes) -> str:
-    root = etree.fromstring(data)
-    texts = list(root.itertext())
-    texts += [value for element in root.iter() for key, value in element.attrib.items()
-              if key in ("alt", "aria-label", "title")]
-    return "".join(texts)
-
-
 @dataclass
 class EpubParts:
     """What the EPUB needs that does not depend on the PDF's pages: made during the layout."""
@@ -155,10 +151,16 @@ def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
     sources, images = book_images(book)
     parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles))
     documents, _, _ = _documents(book, None, parts)
-    texts = [_text_of(xhtml_document(doc.title, book.metadata.language, doc.root, CSS_HREF,
-                                     doc.body_type)) for doc in documents]
-    nav = _nav(book, documents, [])
-    parts.fonts = subset_fonts("".join(texts) + _text_of(nav) + PAGE_LABEL_CHARACTERS)
+    built = [xhtml_document(doc.title, book.metadata.language, doc.root, CSS_HREF,
+                            doc.body_type) for doc in documents]
+    outside, in_math = texts(built + [_nav(book, documents, [])])
+    outside += PAGE_LABEL_CHARACTERS
+    extra, rules = script_fonts(outside, in_math, styles)  # other scripts, symbols, math
+    parts.fonts = subset_fonts(without_greek(outside)) + extra
+    if rules:
+        parts.stylesheet = Resource(parts.stylesheet.name,
+                                    b"\n".join([parts.stylesheet.data, *rules]),
+                                    parts.stylesheet.media_type)
     return parts
 
 
@@ -189,6 +191,9 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart],
                       xhtml_document(doc.title, meta.language, doc.root, CSS_HREF,
                                      doc.body_type))
              for doc in documents]
+    for document in built:
+        if MATHML_NS.encode() in document.data:
+            document.properties.append("mathml")
     first_text = _landmarks(documents)[-1][1]
     package = PackageParts(
         documents=built, nav=_nav(book, documents, marks), toc=_toc(documents),

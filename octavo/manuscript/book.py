@@ -48,6 +48,7 @@ class Chapter:
     body: lxml_html.HtmlElement  # <section class="chapter"> holding the chapter
     title: str | None
     _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    removed: list = field(default_factory=list)  # scripts.Removed: characters cleaned out
 
     def line_of(self, text: str) -> int | None:
         """The manuscript line where `text` (plain words, as extracted) starts."""

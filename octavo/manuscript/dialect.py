@@ -20,6 +20,11 @@ import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
+from . import quotes
+from .blocks import Attributions, FencedDivs, LineBlocks
+from .inline import BackslashBreaks, BracketedSpans, InlineNotes
+from .mathtex import EquationLabels
+
 FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*$")
 FENCE_CLOSE = ":::"
 IMAGE_LINE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+"[^"]*")?\)\s*$')
@@ -96,27 +101,42 @@ class FigureExtension(Extension):
         md.parser.blockprocessors.register(FigureBlockProcessor(md.parser), "octavo-figure", 105)
 
 
-def make_markdown() -> markdown.Markdown:
-    """The one Markdown parser for every output."""
+def make_markdown(language: str = "en") -> markdown.Markdown:
+    """The one Markdown parser for every output. `language`: the book's (quotes, labels)."""
     return markdown.Markdown(
         extensions=[
             "footnotes", "attr_list", "tables", "smarty", "sane_lists",
             "toc", "pymdownx.tilde", FigureExtension(),
+            # --- Real manuscripts (2): callouts, math, verse, inline extras (issue 14) ---
+            "def_list", "abbr", "admonition", "pymdownx.caret", "pymdownx.mark",
+            "pymdownx.tasklist", "pymdownx.arithmatex", EquationLabels(),
+            FencedDivs(language=language), LineBlocks(), Attributions(), InlineNotes(),
+            BracketedSpans(), BackslashBreaks(),
         ],
         extension_configs={
             "footnotes": {"BACKLINK_TEXT": "\u2191", "SUPERSCRIPT_TEXT": "{}",
                           "BACKLINK_TITLE": "Back to the text"},
-            "smarty": {"smart_angled_quotes": False},
+            # Quotes are placeholders here, paired in the book's language at load
+            # (quotes.pair_quotes: smarty cannot nest them, nor tell ’ from ‘).
+            "smarty": {"smart_angled_quotes": False, "substitutions": quotes.SUBSTITUTIONS},
             "toc": {"permalink": False},
+            # Bare TeX in span/div.arithmatex; mathtex typesets it for each output.
+            "pymdownx.arithmatex": {"generic": True, "tex_inline_wrap": ["", ""],
+                                    "tex_block_wrap": ["", ""], "inline_syntax": ["dollar"],
+                                    "block_syntax": ["dollar"], "smart_dollar": True},
+            "pymdownx.caret": {"superscript": True, "insert": True},
+            "pymdownx.tilde": {"subscript": True, "delete": True},
         },
         output_format="html",
     )
 
 
 @functools.lru_cache(maxsize=256)
-def smarten(text: str) -> str:
+def smarten(text: str, language: str = "en") -> str:
     """Curly quotes and dashes for a plain string (titles, alt text)."""
-    md = markdown.Markdown(extensions=["smarty"], output_format="html")
+    md = markdown.Markdown(extensions=["smarty"], output_format="html", extension_configs={
+        "smarty": {"substitutions": quotes.SUBSTITUTIONS}})
     from lxml import html as lxml_html
     html = md.convert(text.replace("<", "&lt;"))
-    return lxml_html.fragment_fromstring(html, create_parent="div").text_content().strip()
+    plain = lxml_html.fragment_fromstring(html, create_parent="div").text_content().strip()
+    return quotes.pair_in_string(plain, language)

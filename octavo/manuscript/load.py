@@ -16,7 +16,11 @@ from lxml import html as lxml_html
 
 from ..errors import OctavoError
 from .book import BLOCK_KEY, BLOCK_TAGS, Book, Chapter, Display, Figure, source_line
+from .blocks import finish_blocks
 from .dialect import smarten
+from .mathtex import check_formulas, number_equations
+from .quotes import pair_quotes
+from .scripts import clean_text
 from .images import ImageInfo, inspect_image
 from .metadata import METADATA_FILE, Metadata, key_line, load_metadata
 from .sanitize import SCHEME, markdown_to_html
@@ -45,18 +49,20 @@ def read_text(path: Path) -> str:
 PARALLEL_MARKDOWN = 200_000  # characters: a book this long is converted on two cores
 
 
-def _chapters_as_html(sources: list[tuple[Path, str]], apart: Callable | None) -> list[str]:
+def _chapters_as_html(sources: list[tuple[Path, str]], apart: Callable | None,
+                      language: str = "en") -> list[str]:
     """Each chapter's HTML; a long book's later chapters converted by `apart` (see
     `load_book`), if given."""
     total = sum(len(text) for _, text in sources)
     if apart is None or total < PARALLEL_MARKDOWN or len(sources) < 2:
-        return [markdown_to_html(text, path) for path, text in sources]
+        return [markdown_to_html(text, path, language) for path, text in sources]
     # The split nearest the middle (the child's result is waited for: no half much longer).
     ends = list(itertools.accumulate(len(text) for _, text in sources))
     half = min(range(1, len(sources)), key=lambda split: abs(ends[split - 1] - total / 2))
-    later = apart(lambda: [markdown_to_html(text, path) for path, text in sources[half:]])
+    later = apart(lambda: [markdown_to_html(text, path, language)
+                           for path, text in sources[half:]])
     try:
-        first = [markdown_to_html(text, path) for path, text in sources[:half]]
+        first = [markdown_to_html(text, path, language) for path, text in sources[:half]]
         return first + later.result()
     finally:
         later.cancel()
@@ -112,7 +118,7 @@ def _inside(folder: Path, name: str) -> bool:
     return (folder / name).resolve().is_relative_to(folder.resolve())
 
 
-def _chapter_text(book: Book, name: str) -> tuple[Path, str]:
+def _chapter_text(book: Book, name: str) -> tuple[Path, str, list]:
     source = book.folder / name
     if not _inside(book.folder, name):
         raise OctavoError(f"chapter file {name!r} is outside the manuscript folder",
@@ -122,16 +128,20 @@ def _chapter_text(book: Book, name: str) -> tuple[Path, str]:
         raise OctavoError(f"chapter file {name!r} does not exist", book.metadata.source,
                           key_line(book.metadata, "chapters"),
                           hint="fix `chapters` in metadata.toml")
-    text = read_text(source)
+    text, removed = clean_text(read_text(source))  # NFC, no control characters (MS-011)
     if not text.strip():
         raise OctavoError("the chapter is empty", source, 1, hint="write some text or remove it")
-    return source, text
+    return source, text, removed
 
 
-def _load_chapter(index: int, source: Path, text: str, html: str) -> Chapter:
+def _load_chapter(index: int, source: Path, text: str, html: str,
+                  language: str = "en") -> Chapter:
     chapter_id = f"ch{index + 1}"
     body = lxml_html.fragment_fromstring(html, create_parent="section")
     _check_depth(body, source, text)
+    pair_quotes(body, language)
+    finish_blocks(body)
+    check_formulas(body, text, source)
     body.set("class", "chapter")
     body.set("id", chapter_id)
     _namespace_ids(body, chapter_id)
@@ -244,7 +254,7 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
                 figure_id = f"fig-{number}_{suffix}"
             element.set("id", figure_id)
             taken.add(figure_id)
-        img.set("alt", smarten(img.get("alt", "")))
+        img.set("alt", smarten(img.get("alt", ""), book.metadata.language))
         book.figures.append(Figure(
             number, element.get("id"), src, path, img.get("alt", ""),
             caption_node.text_content().strip() if caption_node is not None else "",
@@ -272,8 +282,9 @@ def _check_cover(book: Book) -> None:
 def display_strings(meta: Metadata) -> Display:
     """The metadata's strings with curly quotes and dashes, as every output shows them."""
     def shown(text: str | None) -> str | None:
-        return smarten(text) if text else None
-    return Display(title=smarten(meta.title), running_head=smarten(meta.short_title or meta.title),
+        return smarten(text, meta.language) if text else None
+    return Display(title=shown(meta.title),
+                   running_head=shown(meta.short_title or meta.title),
                    subtitle=shown(meta.subtitle), description=shown(meta.description),
                    rights=shown(meta.rights), publisher=shown(meta.publisher))
 
@@ -293,9 +304,14 @@ def load_book(folder: Path, apart: Callable | None = None) -> Book:
                           folder / METADATA_FILE, hint="put the metadata file itself there")
     metadata = load_metadata(folder)
     book = Book(folder, metadata, [], display=display_strings(metadata))
-    sources = [_chapter_text(book, name) for name in book.metadata.chapters]
-    for index, ((source, text), html) in enumerate(zip(sources, _chapters_as_html(sources, apart))):
-        book.chapters.append(_load_chapter(index, source, text, html))
+    language = book.metadata.language
+    read = [_chapter_text(book, name) for name in book.metadata.chapters]
+    sources = [(source, text) for source, text, _ in read]
+    for index, ((source, text, removed), html) in enumerate(
+            zip(read, _chapters_as_html(sources, apart, language))):
+        book.chapters.append(_load_chapter(index, source, text, html, language))
+        book.chapters[-1].removed = removed
+    number_equations([chapter.body for chapter in book.chapters])
     _check_cover(book)
     taken = _unique_ids(book)
     for chapter in book.chapters:

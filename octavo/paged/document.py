@@ -16,6 +16,7 @@ from lxml.html import builder as E
 from ..manuscript import front_matter
 from .layout_map import WORD_JOINER
 from ..manuscript.book import Book
+from ..manuscript.mathtex import math_for_paged
 from .placement import Placement
 
 LEAD_IN_WORDS = 3
@@ -113,9 +114,10 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
         body = chapter.copy_body()
         _internal_links(book, chapter, body)
         _inline_footnotes(body)
+        math_for_paged(body)
         (placement or Placement()).apply(body)
         article.append(body)
-    first = next(article.iter("p"), None)
+    first = next((p for p in article.iter("p") if front_matter.in_running_text(p)), None)
     if first is not None:
         first.set("class", (first.get("class", "") + " opening-paragraph").strip())
         _lead_in(first)

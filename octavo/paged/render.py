@@ -20,7 +20,8 @@ from .layout_map import page_fill
 from .placement import Placement, layout_penalty
 
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
-PAGED_CSS = ("base.css", "print.css")
+PAGED_CSS = ("base.css", "print.css",
+             "scripts.css", "blocks.css", "math.css")  # every script; callouts…; math (#14)
 ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
 
 

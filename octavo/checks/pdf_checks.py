@@ -108,7 +108,8 @@ def outline_matches_headings(context: CheckContext) -> list[Finding]:
     book = context.book
     wanted = [normalise(book.display.title)]
     for chapter in book.chapters:
-        wanted += [normalise(h.text_content()) for h in chapter.body.iter("h1", "h2")]
+        wanted += [normalise(h.text_content()) for h in chapter.body.iter("h1", "h2")
+                   if normalise(h.text_content())]  # an empty heading gets no bookmark
     findings = []
     for kind, path in _pdfs(context):
         with pikepdf.open(path) as pdf, pdf.open_outline() as outline:

@@ -15,16 +15,18 @@ from ..manuscript.scripts import cut_unreliable
 from ..pdfread.text import normalise, running_text_and_notes
 from . import ERROR, WARNING, CheckContext, Finding, text_source
 
-DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
 # Where the text a reader sees is not the Book's text, a sentence is cut: a formula (a
 # drawing in the PDFs, MathML in the EPUB), and what a PDF cannot give back exactly
 # (colour emoji, right-to-left runs, Indic conjuncts: `scripts.cut_unreliable`).
 GAP = "\x00"
-# Scripts written without spaces: a line may break between any two characters, and a
-# PDF reads the break back as a space, so spaces next to them are not compared.
-CJK = "\u2e80-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef" \
-      "\U00020000-\U0003ffff"
-SPACE_BY_CJK = re.compile(rf"\s+(?=[{CJK}])|(?<=[{CJK}])\s+")
+DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
+# Format characters (Unicode Cf: zero-width space and joiners, bidi marks, the byte-order
+# mark…) are not drawn, and a PDF does not give them back: they are not compared.
+FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]")
 SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[\u201c(A-Z0-9])")
 MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
 
@@ -38,34 +40,51 @@ def _blocks(book):
                 continue  # its paragraphs are blocks of their own
             if element.tag == "p" and element.getparent().tag == "figcaption":
                 continue
-            yield chapter, element, comparable(_own_text(element))
+            if element.tag == "th" and any(a.tag == "thead" for a in element.iterancestors()):
+                continue  # a header row is repeated on every page the table runs over
+            yield chapter, element, comparable(cut_unreliable(_own_text(element), GAP))
 
 
 def comparable(text: str) -> str:
-    """normalise(), and no space after a dash (a line may break after one) nor beside a
-    CJK character."""
-    text = DASH_BREAK.sub(r"\1", normalise(text))
-    return SPACE_BY_CJK.sub("", text) if SPACE_BY_CJK.search(text) else text
+    """normalise(), without the format characters no output draws, and no space after a
+    dash (a line may break after one)."""
+    return DASH_BREAK.sub(r"\1", normalise(FORMAT_CHARACTERS.sub("", text)))
+
+
+def squeezed(text: str) -> str:
+    """The text without its spaces, as the sentences are compared: a line may break
+    where the manuscript has no space (after a dash or a slash, inside code, between CJK
+    characters), and a PDF reads every line break back as a space."""
+    return "".join(text.split())
+
+
+NESTED_BLOCKS = {"ul", "ol", "dl", "dt", "dd", "p", "li", "table", "blockquote", "div",
+                 "figure", "figcaption", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                 "aside"}
 
 
 def _own_text(element) -> str:
-    """The text of a block without nested lists and without footnote backlinks."""
+    """The text of a block without the blocks inside it and without footnote backlinks."""
     parts = []
 
     def walk(node):
-        if node is not element and node.tag in ("ul", "ol"):
-            return
+        if node is not element and node.tag in NESTED_BLOCKS:
+            return  # a block of its own (or holding some)
         if "footnote-backref" in node.get("class", ""):
             return
         if MATH_CLASS in (node.get("class") or "").split():
             parts.append(GAP)
             return
+        if node.tag == "q":  # the renderer adds quotation marks around it
+            parts.append(GAP)
         if node.text:
             parts.append(node.text)
         for child in node:
             walk(child)
             if child.tail:
                 parts.append(child.tail)
+        if node.tag == "q":
+            parts.append(GAP)
 
     walk(element)
     return "".join(parts)
@@ -92,7 +111,7 @@ def sentences(book) -> list[tuple[str, str, str]]:
                 else CAPTION if element.tag == "figcaption" or any(
                     a.tag == "figure" for a in ancestors) else TEXT)
         where = f"{chapter.source.name}:{next(lines[chapter.id]) or 1}"
-        for piece in cut_unreliable(text, GAP).split(GAP):
+        for piece in text.split(GAP):
             for sentence in SENTENCE_END.split(piece.strip()):
                 if len(sentence.split()) >= MIN_WORDS:
                     found.append((sentence, where, kind))
@@ -106,19 +125,21 @@ class SentenceCounter:
     def __init__(self, expected):
         self.automaton = ahocorasick.Automaton()
         for sentence, _, _ in expected:
-            self.automaton.add_word(sentence, sentence)
+            key = squeezed(sentence)
+            self.automaton.add_word(key, (key, sentence))
         if len(self.automaton):
             self.automaton.make_automaton()
 
     def count(self, text: str) -> Counter:
+        """How many times each sentence is in `text` (`squeezed` already)."""
         if not len(self.automaton) or not text:
             return Counter()
         found, next_free = Counter(), {}
-        for end, sentence in self.automaton.iter(text):
-            start = end - len(sentence) + 1
-            if start >= next_free.get(sentence, 0):  # non-overlapping, as str.count
+        for end, (key, sentence) in self.automaton.iter(text):
+            start = end - len(key) + 1
+            if start >= next_free.get(key, 0):  # non-overlapping, as str.count
                 found[sentence] += 1
-                next_free[sentence] = end + 1
+                next_free[key] = end + 1
         return found
 
 
@@ -128,8 +149,9 @@ def check_text(expected, text: str, output: str, notes: str | None = None,
     its notes apart (a PDF's notes sit at the foot of the page, inside the text)."""
     findings = []
     counter = counter or SentenceCounter(expected)
+    text = squeezed(text)
     in_text = counter.count(text)
-    in_notes = counter.count(notes) if notes is not None else in_text
+    in_notes = counter.count(squeezed(notes)) if notes is not None else in_text
     wanted = Counter(sentence for sentence, _, _ in expected)
     done = set()
     for sentence, where, kind in expected:
@@ -148,13 +170,14 @@ def check_text(expected, text: str, output: str, notes: str | None = None,
     for sentence, where, kind in expected:
         if kind != TEXT:
             continue  # notes and figures are placed by the layout, not in text order
-        found = text.find(sentence, position)
+        key = squeezed(sentence)
+        found = text.find(key, position)
         if found < 0:
-            if sentence in text:
+            if key in text:
                 findings.append(Finding("TXT-003", WARNING, f"out of order in {output}: "
                                         f"\u201c{sentence[:80]}\u201d", where))
             continue
-        position = found + len(sentence)
+        position = found + len(key)
     return findings
 
 

@@ -73,7 +73,8 @@ def _toc(documents: list[content.ContentDocument]) -> list[TocEntry]:
         if doc.title_heading:
             level = doc.title_heading.level + 1
         children = [TocEntry(h.text, f"{doc.name}#{h.id}") for h in inner
-                    if h.level == level and h.id]
+                    if h.level == level and h.id and h.text.strip()]  # (an empty heading
+        # has nothing to show in the contents: a link there must hold text)
         toc.append(TocEntry(doc.title, doc.name, children))
     return toc
 

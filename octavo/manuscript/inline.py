@@ -22,6 +22,8 @@ from markdown.preprocessors import Preprocessor
 
 INLINE_NOTE_LABEL = "octavo-inline-{}"
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+# A line that opens a block whose indented lines are its content, not code.
+CONTAINER = re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)]|:|!!!|\?\?\?)(?:\s|$)")
 SPAN_ATTRIBUTES = {"id", "lang", "dir", "title"}  # kept as they are; others become data-
 DATA_NAME = re.compile(r"[^a-z0-9-]")
 
@@ -61,35 +63,75 @@ def _note_end(text: str, start: int) -> int | None:
     return None
 
 
+def _code_lines(lines: list[str]) -> set[int]:
+    """The lines in fenced or indented code blocks (no notes there)."""
+    code, fenced, previous_blank, container, in_indented = set(), None, True, False, False
+    for number, line in enumerate(lines):
+        fence = FENCE.match(line)
+        if fenced is not None:
+            code.add(number)
+            if fence and fence.group(1)[0] == fenced[0] and len(fence.group(1)) >= len(fenced):
+                fenced = None
+            continue
+        if fence:
+            fenced = fence.group(1)
+            code.add(number)
+            continue
+        blank = not line.strip()
+        indented = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" ")) >= 4
+        if not blank and not indented:
+            container, in_indented = bool(CONTAINER.match(line)), False
+        elif indented and not blank and (previous_blank or in_indented) and not container:
+            in_indented = True
+        elif not blank:
+            in_indented = in_indented and indented
+        if in_indented and not blank:
+            code.add(number)
+        previous_blank = blank
+    return code
+
+
 class InlineNotePreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        if "^[" not in text:
+        if not any("^[" in line for line in lines):
             return lines
-        out, notes, index, fenced = [], [], 0, None
-        line_start = True
+        code = _code_lines(lines)
+        out_lines, notes = [], []
+        text_lines = [(number, line) for number, line in enumerate(lines)]
+        # Join the prose (non-code) lines of each paragraph, so a note may span lines.
+        index = 0
+        while index < len(text_lines):
+            number, line = text_lines[index]
+            if number in code or "^[" not in line:
+                out_lines.append(line)
+                index += 1
+                continue
+            end = index
+            while end + 1 < len(text_lines) and text_lines[end + 1][1].strip() \
+                    and text_lines[end + 1][0] not in code:
+                end += 1
+            paragraph = "\n".join(line for _, line in text_lines[index:end + 1])
+            out_lines += self._convert(paragraph, notes).split("\n")
+            index = end + 1
+        if not notes:
+            return lines
+        return out_lines + [""] + [line for note in notes for line in (note, "")]
+
+    @staticmethod
+    def _convert(text: str, notes: list[str]) -> str:
+        out, index = [], 0
         while index < len(text):
-            if line_start:
-                line_start = False
-                fence = FENCE.match(text[index:text.find("\n", index) % (len(text) + 1)])
-                if fence and (fenced is None or fence.group(1)[0] == fenced[0]
-                              and len(fence.group(1)) >= len(fenced)):
-                    fenced = None if fenced else fence.group(1)
             char = text[index]
-            if char == "\n":
-                line_start = True
-            elif fenced:
-                pass
-            elif char == "\\":
+            if char == "\\":
                 out.append(text[index:index + 2])
                 index += 2
                 continue
-            elif char == "`":
+            if char == "`":
                 end = _skip_code(text, index)
                 out.append(text[index:end])
                 index = end
                 continue
-            elif text.startswith("^[", index):
+            if text.startswith("^[", index):
                 end = _note_end(text, index + 2)
                 if end is not None:
                     note = " ".join(text[index + 2:end].split())
@@ -100,9 +142,7 @@ class InlineNotePreprocessor(Preprocessor):
                     continue
             out.append(char)
             index += 1
-        if not notes:
-            return lines
-        return ("".join(out) + "\n\n" + "\n\n".join(notes) + "\n").split("\n")
+        return "".join(out)
 
 
 class InlineNotes(Extension):

@@ -165,6 +165,7 @@ def _unique_ids(book: Book) -> set[str]:
     the links of its chapter follow it.
     """
     taken, kept = set(FRONT_MATTER_IDS), set()
+    renamed_in: dict[str, dict[str, str]] = {}  # chapter file name -> {id: its new id}
     for chapter in book.chapters:
         for element in chapter.body.iter():
             value = element.get("id")
@@ -192,6 +193,13 @@ def _unique_ids(book: Book) -> set[str]:
             target = link.get("href", "")[1:]
             if link.get("href", "").startswith("#") and target in renamed and target not in own:
                 link.set("href", f"#{renamed[target]}")
+        renamed_in[chapter.source.name] = renamed
+    for chapter in book.chapters:  # links from other chapters (`02-x.md#id`) follow too
+        for link in chapter.body.iter("a"):
+            path, _, fragment = link.get("href", "").partition("#")
+            name = unquote(path).rsplit("/", 1)[-1]
+            if path and fragment and unquote(fragment) in renamed_in.get(name, {}):
+                link.set("href", f"{path}#{renamed_in[name][unquote(fragment)]}")
     return taken
 
 

@@ -75,9 +75,18 @@ def unreliable_in_pdf(text: str) -> bool:
     return bool(UNRELIABLE.search(text))
 
 
+# An embedding, override or isolate reorders everything after it in its paragraph.
+REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def cut_unreliable(text: str, gap: str) -> str:
     """`text` with each run a PDF cannot give back replaced by `gap`."""
-    return UNRELIABLE_RUN.sub(gap, text) if UNRELIABLE.search(text) else text
+    if not UNRELIABLE.search(text):
+        return text
+    reordered = REORDERING.search(text)
+    if reordered:
+        text = text[:reordered.start()] + gap
+    return UNRELIABLE_RUN.sub(gap, text)
 
 
 # ---------- hyphenation ----------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import weasyprint
 from lxml import html as lxml_html
+from weasyprint.text.fonts import FontConfiguration
 
 from ..manuscript.book import Book
 from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
@@ -23,6 +24,10 @@ from .placement import Placement, layout_penalty
 PAGED_CSS = ("base.css", "print.css",
              "scripts.css", "blocks.css", "math.css")  # every script; callouts…; math (#14)
 ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
+# scripts.css names installed fonts with `local()` (Octavo Greek): WeasyPrint reads the
+# file fontconfig finds through the stylesheets' fetcher. Only Octavo's own stylesheets
+# use it; a manuscript's raw HTML never carries CSS.
+SYSTEM_FONTS = Path("/usr/share/fonts")
 
 
 @dataclass
@@ -87,11 +92,13 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     """
     fetcher = SafeFetcher([book.folder, styles_dir], aliases={MANUSCRIPT_URL: book.folder})
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
-    style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
+    style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES, SYSTEM_FONTS])
     color_profiles: dict = {}
+    font_config = FontConfiguration()  # the stylesheets' @font-face rules
     with captured_weasyprint_warnings() as messages:
         css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
-                              color_profiles=color_profiles) for name in stylesheets]
+                              color_profiles=color_profiles, font_config=font_config)
+               for name in stylesheets]
     placement, best, seen, renders, limit = Placement(), None, set(), 0, MAX_RENDERS
     for _ in range(MAX_DECISIONS):
         html = lxml_html.tostring(paged_document(book, placement), encoding="unicode",
@@ -102,7 +109,8 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
             with captured_weasyprint_warnings() as render_messages:
                 document = weasyprint.HTML(
                     string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
-                    url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles)
+                    url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles,
+                                                font_config=font_config)
             layout = Layout(document, messages + render_messages,
                             fetcher.refused + style_fetcher.refused)
             layout.fills = page_fill(document)

@@ -51,7 +51,9 @@ EMOJI_FAMILY = "Noto Color Emoji"
 # Families a PDF may draw text in without PDF-003 (each is chosen, not a fallback):
 # the stack, the CJK faces the `:lang()` rules pick, the emoji font.
 DESIGN_FAMILIES = FONT_STACK + ("Noto Serif CJK JP", "Noto Serif CJK KR", "Noto Serif CJK TC",
-                                "Noto Serif CJK HK", EMOJI_FAMILY)
+                                "Noto Serif CJK HK", EMOJI_FAMILY,
+                                # code (issue 13 names them in the styles)
+                                "DejaVu Sans Mono", "Noto Sans Mono")
 GREEK_BLOCKS = ((0x0370, 0x03FF), (0x1F00, 0x1FFF))
 GREEK_FACES = (("normal", "normal", "NotoSerif-Regular"), ("normal", "bold", "NotoSerif-Bold"),
                ("italic", "normal", "NotoSerif-Italic"),

@@ -177,3 +177,22 @@ def test_fuzzed_epubs_pass_epubcheck():
     assert not failed, failed
     for _, folder in BUILT_EPUBS:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_what_the_fuzz_found_builds_cleanly(tmp_path):
+    """Each failure the fuzz test found, in one manuscript (tests/fixtures/fuzz-found):
+    a zero-width space, a variation selector, <q>, bidi overrides (in text, a task and
+    code), ^[…] inside indented code, code that wraps without a space, a nested
+    definition list, a table header repeated on three pages, an empty heading, and a
+    link to another chapter's heading whose id a duplicate renamed."""
+    from conftest import build_fixture
+    result = build_fixture("fuzz-found", tmp_path)
+    assert result.findings == []
+    assert run_epubcheck(result.outputs["epub"]) == []
+    link = next(a for a in result.book.chapters[0].body.iter("a")
+                if "02-links.md" in a.get("href", ""))
+    assert link.get("href") == "02-links.md#shared_2"
+    assert "shared_2" in result.book.chapters[1].ids()
+    notes = [li for chapter in result.book.chapters for li in chapter.body.iter("li")
+             if "octavo-inline" in (li.get("id") or "")]
+    assert notes == []  # ^[…] in indented code stays code

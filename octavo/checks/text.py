@@ -21,9 +21,10 @@ from . import ERROR, WARNING, CheckContext, Finding, text_source
 GAP = "\x00"
 DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
 # Format characters (Unicode Cf: zero-width space and joiners, bidi marks, the byte-order
-# mark…) are not drawn, and a PDF does not give them back: they are not compared.
+# mark…) and variation selectors are not drawn, and a PDF does not give them back: they
+# are not compared.
 FORMAT_CHARACTERS = re.compile(
-    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "[\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f]")

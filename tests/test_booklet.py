@@ -23,7 +23,8 @@ from xml.etree import ElementTree
 import pikepdf
 import pytest
 
-from octavo.booklet.impose import BookletInfo, impose_booklet, print_instructions
+from octavo.booklet.impose import BookletInfo, impose_booklet
+from octavo.booklet.instructions import print_instructions
 from octavo.errors import UsageError
 
 from synthetic import A5_PT, a5_pdf, without_trimbox

@@ -66,8 +66,8 @@ Placement
 ---------
 Each sheet half is a slot of (sheet width / 2) × sheet height. Pages are scaled by one
 factor for the whole book, never enlarged: 1.0 for A5 on A4 (and whenever the sheet was
-chosen automatically), 396 / 419.53 ≈ 0.944 for A5 on half-letter. A page sits against the fold (the spine), centred vertically; a page
-narrower than its slot (A5 is 148 mm, half A4 148.5 mm) leaves the difference at the
+chosen automatically), 396 / 419.53 ≈ 0.944 for A5 on half-letter. A page sits against
+the fold (the spine), centred vertically; a page narrower than its slot (A5 is 148 mm, half A4 148.5 mm) leaves the difference at the
 fore-edge, so the designed inner margins are kept exactly. Each page is also clipped to
 its half, so nothing can cross the fold.
 
@@ -325,6 +325,3 @@ def refusal(pdf: Path) -> OctavoError | None:
     except OctavoError as error:
         return error
     return None
-
-
-from .instructions import print_instructions  # noqa: E402,F401 - where it always was

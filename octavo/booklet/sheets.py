@@ -97,7 +97,8 @@ def choose_sheet(trim: tuple[float, float], requested: str = "auto") -> Sheet:
             "office or copy-shop printer takes (A4, A3, US Letter, tabloid, 12 × 18 in)",
             code="PRN-010",
             hint=(f"--sheet {largest.key} prints them at {round(shrink * 100)} %"
-                  if shrink >= MIN_SCALE else "the booklet needs a trim of at most 9 × 12 in (228 × 305 mm)")
+                  if shrink >= MIN_SCALE else
+                  "the booklet needs a trim of at most 9 × 12 in, or 228 × 305 mm")
             + "; the other outputs are made as usual")
     own = family(trim)
     return min(fitting, key=lambda sheet: (sheet.family != own, sheet.size[0] * sheet.size[1]))

@@ -274,7 +274,7 @@ def _no_booklet(source: Path) -> list[Finding]:
     error = refusal(source)
     if error is None:
         return []
-    return [Finding("PRN-010", INFO, error.message + (f" ({error.hint})" if error.hint else ""),
+    return [Finding("PRN-010", INFO, error.message + (f"; {error.hint}" if error.hint else ""),
                     source.name)]
 
 

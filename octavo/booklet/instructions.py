@@ -114,10 +114,13 @@ def print_instructions(info: "BookletInfo", sheets: bool = True) -> str:
     if bound:
         lines.append(f"  The {info.pages_in} pages are printed in signatures: small folded "
                      "sections, stacked and then sewn or glued; here "
-                     f"{_signature_sizes(signatures)}. (As one saddle-stitched booklet they "
-                     f"would be {info.sheets} sheets thick: a hand fold and an office stapler "
-                     f"manage about 10–{STAPLER_SHEETS} sheets, and the inner pages of a thick "
-                     "booklet stick out at the fore-edge.)")
+                     f"{_signature_sizes(signatures)}. " + (
+                         f"(As one saddle-stitched booklet they would be {info.sheets} sheets "
+                         "thick: more than a hand fold and an office stapler manage, about "
+                         f"10–{STAPLER_SHEETS} sheets, and the inner pages of a thick booklet "
+                         "stick out at the fore-edge.)" if info.sheets > STAPLER_SHEETS else
+                         f"({info.sheets} sheets would also make one saddle-stitched booklet: "
+                         "build with --binding saddle.)"))
     if info.blanks:
         lines.append(f"  ({_plural(info.blanks, 'blank page')} added "
                      + ("before the back cover" if info.blank_positions[-1] < info.pages_padded
@@ -153,8 +156,8 @@ def _signature_steps(info: "BookletInfo", signatures: tuple[int, ...]) -> list[s
         f"{_counting(signatures)} (the list below names every sheet).",
         "Fold each signature on its own: its sheets in printed order, the first one outside; "
         "fold them in half along the centre line together and crease hard (a bone folder "
-        f"or the back of a spoon). The tiny \"{info.label} · 3/{count}\" in the fold margin "
-        "of a signature's first page says which one it is.",
+        f"or the back of a spoon). A tiny label in the fold margin of a signature's first "
+        f"page says which one it is (\"{info.label} · 1/{count}\" on the first).",
         "Stack the folded signatures in order, signature 1 on top, folds together. The "
         "black collation marks on the folds step down from signature to signature into one "
         "diagonal: a mark out of line is a signature out of order or upside down; a gap is "

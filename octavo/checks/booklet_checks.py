@@ -245,16 +245,17 @@ def _order_by_structure(sides, wanted, name: str) -> list[Finding]:
 
 
 def _order_by_text(context, sides, wanted, name: str, labels: dict) -> list[Finding]:
+    """Each half's words against its page's; a signature's first page may also show the
+    words of its label (read from the fold margin), and nothing else."""
     findings = []
     pages = page_texts(text_source(context, "print-pdf"), body_only=False)
     for number, (side, slots) in enumerate(zip(sides, wanted), 1):
         for half, (text, page) in enumerate(zip(side.texts, slots)):
-            words = Counter(_words(text))
-            if half == 1 and number - 1 in labels:  # the signature's label is no page's
-                words.subtract(w for label in side.labels for w in _words(label)
-                               if labels[number - 1] in label)
-                words = +words
-            if sorted(words.elements()) == (_words(pages[page - 1]) if page else []):
+            shown = Counter(_words(text))
+            expected = Counter(_words(pages[page - 1]) if page else [])
+            allowed = Counter(word for label in side.labels for word in _words(label)
+                              if labels.get(number - 1, "\0") in label) if half else Counter()
+            if not expected - shown and not (shown - expected) - allowed:
                 continue
             findings.append(_misplaced(number, page, name))
     return findings

@@ -26,6 +26,7 @@ TOLERANCE_PT = 0.01
 MAX_CUT_PT = 10 * MM + 1.5  # a page may lose this much width to creep (the imposer's bound)
 MARK_MIN = 1 * MM  # a collation mark is at least this wide and high; fold and crop marks less
 LABEL_REACH = 10 * MM  # the signature label runs within this of the fold
+LABEL_STRIP = (2 * MM, 6 * MM)  # where pdfium reads it: beside the collation mark
 FOLD_STRIP = 0.25  # pt each side of the fold: text there crosses it
 # What a side may do besides placing pages: state, clipping, paths (marks) and simple text.
 SIDE_OPERATORS = {"q", "Q", "cm", "re", "W", "W*", "n", "m", "l", "c", "v", "y", "h", "S",
@@ -216,7 +217,8 @@ def sides_by_pdfium(path: Path) -> list[Side]:
             across = text.get_text_bounded(middle - FOLD_STRIP, 0, middle + FOLD_STRIP, height)
             if across.strip():
                 read.crossing.append(" ".join(across.split()))
-            margin = text.get_text_bounded(middle + FOLD_STRIP, 0, middle + LABEL_REACH, height)
+            margin = text.get_text_bounded(middle + LABEL_STRIP[0], 0, middle + LABEL_STRIP[1],
+                                           height)
             read.labels = [" ".join(margin.split())] if margin.strip() else []
             for mark in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=0):
                 x0, y0, x1, y1 = mark.get_bounds()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .errors import (EXIT_CHECKS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                      OctavoError)
+from .booklet.plan import BINDINGS
+from .booklet.sheets import SHEET_CHOICES
 from .launch import run_build
 from .runner.child import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
 from .report import failed, summary
@@ -24,6 +26,27 @@ def _positive(kind):
             value = None
         if value is None or not 0 < value < float("inf"):
             raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+        return value
+    return parse
+
+
+def _creep(text: str):
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of mm (or auto)") from None
+
+
+def _range(kind, low, high):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g}")
         return value
     return parse
 
@@ -42,10 +65,24 @@ def parse_args(argv: list[str] | None):
                         help="--validate, and fail on any error or warning")
     parser.add_argument("--check-only", action="store_true",
                         help="re-check the existing outputs in --out without rebuilding")
-    parser.add_argument("--sheet", choices=("a4", "letter"), default="a4",
-                        help="booklet paper: A4 with A5 pages (default) or US Letter")
-    parser.add_argument("--creep", type=float, default=0.0, metavar="MM",
-                        help="booklet creep compensation: inner pages shift outward by up to MM")
+    parser.add_argument("--sheet", choices=SHEET_CHOICES, default="auto", metavar="SHEET",
+                        help="booklet paper: auto (default) follows the page size (A5 on A4, "
+                        "5.5x8.5in on letter, 6x9in on tabloid, A4 on A3); or one of "
+                        + ", ".join(SHEET_CHOICES[1:]))
+    parser.add_argument("--binding", choices=BINDINGS, default="auto",
+                        help="booklet binding: one saddle-stitched stack, or signatures "
+                        "(folded sections, sewn or glued); auto (default): saddle up to "
+                        "--max-saddle-pages")
+    parser.add_argument("--max-saddle-pages", type=_range(int, 1, 100_000), default=64,
+                        metavar="N", help="auto binding: saddle-stitch up to N pages (default: 64)")
+    parser.add_argument("--signature-sheets", type=_range(int, 3, 8), default=4, metavar="N",
+                        help="sheets in a signature, 3-8 (default: 4 = 16 pages)")
+    parser.add_argument("--creep", type=_creep, nargs="?", const="auto", default=0.0,
+                        metavar="MM", help="booklet creep compensation: alone, each sheet is "
+                        "pushed one paper thickness further toward the spine (within each "
+                        "signature); with MM, the innermost pages shift outward by MM")
+    parser.add_argument("--paper-thickness", type=_range(float, 0.02, 1.0), default=0.1,
+                        metavar="MM", help="for --creep alone (default: 0.1, 80 g/m² paper)")
     parser.add_argument("--marks", choices=("none", "fold", "crop"), default="none",
                         help="booklet marks (default: none)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
@@ -96,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
                            quiet=args.quiet,
                            sheet=args.sheet, creep_mm=args.creep,
                            marks=None if args.marks == "none" else args.marks,
+                           binding=args.binding, max_saddle_pages=args.max_saddle_pages,
+                           signature_sheets=args.signature_sheets,
+                           paper_thickness_mm=args.paper_thickness,
                            cache=not args.no_cache, checks=not args.no_checks)
     if args.watch:
         from .watch import watch
@@ -119,8 +159,14 @@ def main(argv: list[str] | None = None) -> int:
         if "unchanged" in result.timings:  # cache.reuse_unchanged: no build was needed
             print("  (nothing changed since the last build: every output kept as it was)")
         if result.booklet is not None:
-            from .booklet.impose import print_instructions  # pikepdf: only when it is needed
-            print(print_instructions(result.booklet))
+            from .booklet.instructions import print_instructions
+            print(print_instructions(result.booklet, sheets=False))
+            if "booklet-txt" in result.outputs:
+                print(f"  (These instructions, with the pages of every sheet, are in "
+                      f"{result.outputs['booklet-txt']}.)")
+        for finding in result.findings:
+            if finding.code == "PRN-010":  # no booklet: the pages fit no sheet
+                print(f"  {finding.message}")
     if failed(result.findings, args.release):
         print(summary(result.findings), file=sys.stderr)
     elif not args.quiet:

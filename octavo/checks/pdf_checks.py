@@ -237,6 +237,16 @@ def renderer_warnings(context: CheckContext) -> list[Finding]:
     return findings
 
 
+def book_css_is_valid(context: CheckContext) -> list[Finding]:
+    """What WeasyPrint ignored in the book's own stylesheets, with file:line."""
+    layout = context.layout
+    if layout is None:
+        return []
+    return [Finding("DES-001", ERROR, f"{message} in the book's stylesheet",
+                    f"{name}:{line}" if line else name)
+            for name, line, message in layout.css_problems]
+
+
 def image_resolution(context: CheckContext) -> list[Finding]:
     findings = []
     figures = {f.id: f for f in context.book.figures}
@@ -264,4 +274,5 @@ def image_resolution(context: CheckContext) -> list[Finding]:
 
 PDF_CHECKS = [fonts_are_embedded, glyphs_are_drawn, structure_is_tagged,
               outline_matches_headings, links_resolve, metadata_is_complete,
-              print_pdf_is_pdfx4, page_boxes_are_right, renderer_warnings, image_resolution]
+              print_pdf_is_pdfx4, page_boxes_are_right, renderer_warnings, book_css_is_valid,
+              image_resolution]

@@ -92,10 +92,9 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
     style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
     color_profiles: dict = {}
-    with captured_weasyprint_warnings() as messages:
-        sheets = paged_stylesheets(book, stylesheets, styles_dir, style_fetcher, color_profiles,
-                                   captured_weasyprint_warnings)
-    css = sheets.css
+    sheets = paged_stylesheets(book, stylesheets, styles_dir, style_fetcher, color_profiles,
+                               captured_weasyprint_warnings)
+    css, messages = sheets.css, sheets.warnings
     placement = Placement(scale=book.metadata.design.scale[1])  # snug heights follow the trim
     best, seen, renders, limit = None, set(), 0, MAX_RENDERS
     for _ in range(MAX_DECISIONS):

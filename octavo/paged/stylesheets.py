@@ -63,6 +63,7 @@ def filled(template: Path, design: Design) -> str:
 @dataclass
 class Stylesheets:
     css: list = field(default_factory=list)  # weasyprint.CSS, in cascade order
+    warnings: list[str] = field(default_factory=list)  # WeasyPrint's, on Octavo's own CSS
     problems: list[tuple[str, int | None, str]] = field(default_factory=list)  # book CSS
     fetchers: list[SafeFetcher] = field(default_factory=list)
 
@@ -79,15 +80,16 @@ def paged_stylesheets(book: Book, names: tuple[str, ...], styles_dir: Path,
     `captured()` is a context that collects WeasyPrint's warnings into a list."""
     sheets = Stylesheets(fetchers=[style_fetcher])
     design = book.metadata.design
-    for name in names:
-        path = styles_dir / name
-        if name in TEMPLATES:
-            sheets.css.append(weasyprint.CSS(string=filled(path, design), base_url=path.as_uri(),
-                                             url_fetcher=style_fetcher,
-                                             color_profiles=color_profiles))
-        else:
-            sheets.css.append(weasyprint.CSS(filename=str(path), url_fetcher=style_fetcher,
-                                             color_profiles=color_profiles))
+    with captured() as sheets.warnings:
+        for name in names:
+            path = styles_dir / name
+            if name in TEMPLATES:
+                sheets.css.append(weasyprint.CSS(
+                    string=filled(path, design), base_url=path.as_uri(),
+                    url_fetcher=style_fetcher, color_profiles=color_profiles))
+            else:
+                sheets.css.append(weasyprint.CSS(filename=str(path), url_fetcher=style_fetcher,
+                                                 color_profiles=color_profiles))
     book_fetcher = SafeFetcher([book.folder], aliases={MANUSCRIPT_URL: book.folder})
     sheets.fetchers.append(book_fetcher)
     for sheet in design.stylesheets:

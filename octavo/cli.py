@@ -31,7 +31,8 @@ def _positive(kind):
 def parse_args(argv: list[str] | None):
     parser = argparse.ArgumentParser(
         prog="octavo", description="Build a Markdown manuscript into a screen PDF, "
-        "an EPUB, a print-ready PDF and an imposed booklet, then check every output.")
+        "an EPUB, a print-ready PDF and an imposed booklet, then check every output.",
+        epilog="`octavo new DIR` starts a new book in DIR.")
     parser.add_argument("--manuscript", type=Path, default=Path("manuscript"), metavar="DIR",
                         help="the manuscript folder (default: manuscript/)")
     parser.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
@@ -86,6 +87,10 @@ def _summary(result, seconds: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:  # `octavo new DIR`; anything else builds, as before
+        from .new import main as new
+        return new(argv[1:])
     try:
         args = parse_args(argv)
     except SystemExit as exit_:

@@ -109,6 +109,26 @@ def check_stylesheet(folder: Path, css: Path, seen: set[Path] | None = None) -> 
             check_stylesheet(folder, target, seen)
 
 
+def stylesheet_files(folder: Path, css: Path) -> list[Path]:
+    """`css` and every file it reaches (imports, fonts, images), each once, all inside
+    `folder` (checked): what an EPUB that uses the stylesheet must carry."""
+    found, stack = [], [css.resolve()]
+    while stack:
+        path = stack.pop(0)
+        if path in found:
+            continue
+        found.append(path)
+        if path.suffix.lower() != ".css":
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace").removeprefix("\ufeff")
+        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+        for url, line, is_import in _references(rules):
+            target = _target(folder, path, url, line, is_import)
+            if target is not None:
+                stack.append(target)
+    return found
+
+
 def check_stylesheets(folder: Path, sheets) -> None:
     """Each of the book's stylesheets (design.Stylesheet) and its imports."""
     for sheet in sheets:

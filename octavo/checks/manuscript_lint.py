@@ -113,7 +113,8 @@ def _all_text_nodes(body):
         if not isinstance(element.tag, str):
             continue
         block = next((a for a in [element, *element.iterancestors()] if a.get("data-o")), element)
-        yield element.text, element, block
+        if "footnote-backref" not in (element.get("class") or ""):  # the EPUB's ↑, in its font
+            yield element.text, element, block
         if element.getparent() is not None:
             yield element.tail, element.getparent(), block
 

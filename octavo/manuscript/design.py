@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -59,7 +59,6 @@ class Design:
     justify: bool = True
     hyphenate: bool = True
     stylesheets: tuple[Stylesheet, ...] = ()
-    chosen: tuple[str, ...] = field(default=(), compare=False)  # the keys the book set
 
     @property
     def scale(self) -> tuple[float, float]:
@@ -113,7 +112,7 @@ def parse_length_mm(value) -> float | None:
 def parse_design(table: dict, fail: Callable[..., None], folder: Path) -> Design:
     """The `[design]` table, checked. `fail(key, message, hint)` raises an OctavoError at
     the key's line; every key of `table` is a known one (metadata.py checked them)."""
-    values: dict = {"chosen": tuple(table)}
+    values: dict = {}
 
     def text(key: str) -> str:
         value = table[key]
@@ -173,7 +172,7 @@ def _family(name: str, key: str, fail: Callable[..., None]) -> str:
 
 def _leading(value, values: dict, fail: Callable[..., None]) -> float:
     """`line_height`: a length (`"14pt"`), or a number times the base size (`1.35`)."""
-    size = Design(**{k: v for k, v in values.items() if k != "chosen"}).size_pt
+    size = Design(**values).size_pt
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         points = size * float(value)
     else:

@@ -26,7 +26,7 @@ from .pdfread.text import adopt_texts, read_pages, remember
 from .paged.proof import write_proof_sheet
 from .paged.render import PAGED_CSS, Layout, page_starts, render
 from .paged.write import print_from_tagged, screen_from_tagged, screen_images, write_tagged_pdf
-from .report import write_report
+from .report import for_release, write_report
 
 
 @dataclass
@@ -98,8 +98,9 @@ def build(options: BuildOptions) -> BuildResult:
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
         clock.lap("outputs")
         later = pending_checks(options, cache, context, booklet_job, pages_job)
-        result.findings = run_checks(options, cache, result, made.paths,
-                                     linted.result() | epub_job.result()[1], later)
+        result.findings = for_release(run_checks(options, cache, result, made.paths,
+                                                 linted.result() | epub_job.result()[1], later),
+                                      options.release)
         result.booklet = cache.kept_infos(None, booklet_job.result()[0])[1]
         if booklet_job.result()[2]:  # the pages fit no sheet: no booklet (PRN-010 says why)
             result.booklet = None

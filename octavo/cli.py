@@ -15,7 +15,7 @@ from .booklet.plan import BINDINGS
 from .booklet.sheets import SHEET_CHOICES
 from .launch import run_build
 from .runner.child import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
-from .report import failed, summary
+from .report import failed, for_release, summary
 
 
 def _positive(kind):
@@ -54,7 +54,8 @@ def _range(kind, low, high):
 def parse_args(argv: list[str] | None):
     parser = argparse.ArgumentParser(
         prog="octavo", description="Build a Markdown manuscript into a screen PDF, "
-        "an EPUB, a print-ready PDF and an imposed booklet, then check every output.")
+        "an EPUB, a print-ready PDF and an imposed booklet, then check every output.",
+        epilog="`octavo new DIR` starts a new book in DIR.")
     parser.add_argument("--manuscript", type=Path, default=Path("manuscript"), metavar="DIR",
                         help="the manuscript folder (default: manuscript/)")
     parser.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
@@ -123,6 +124,10 @@ def _summary(result, seconds: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:  # `octavo new DIR`; anything else builds, as before
+        from .new import main as new
+        return new(argv[1:])
     try:
         args = parse_args(argv)
     except SystemExit as exit_:
@@ -167,11 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         for finding in result.findings:
             if finding.code == "PRN-010":  # no booklet: the pages fit no sheet
                 print(f"  {finding.message}")
-    if failed(result.findings, args.release):
-        print(summary(result.findings), file=sys.stderr)
+    findings = for_release(result.findings, args.release)  # also when the cache answered
+    if failed(findings, args.release):
+        print(summary(findings), file=sys.stderr)
     elif not args.quiet:
-        print(summary(result.findings))
-    if failed(result.findings, args.release):
+        print(summary(findings))
+    if failed(findings, args.release):
         print(f"octavo: the checks failed; see {args.out / 'report.json'}", file=sys.stderr)
         return EXIT_CHECKS
     return EXIT_OK

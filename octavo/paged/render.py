@@ -18,9 +18,12 @@ from . import layout_map
 from .document import paged_document
 from .layout_map import page_fill
 from .placement import Placement, layout_penalty
+from .stylesheets import paged_stylesheets
 
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
-PAGED_CSS = ("base.css", "print.css")
+# design.css is a template of values, filled from the book's [design] table; the book's
+# own stylesheets come last (stylesheets.py).
+PAGED_CSS = ("base.css", "design.css", "print.css")
 ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
 
 
@@ -34,6 +37,7 @@ class Layout:
     placement: Placement = field(default_factory=Placement)  # figures moved or made snug
     renders: int = 1  # layouts made to place the figures
     crop_marks: list = field(default_factory=list)  # per page, the `marks` its style asks for
+    css_problems: list = field(default_factory=list)  # (file, line, message) in the book's CSS
 
     @property
     def page_count(self) -> int:
@@ -88,10 +92,11 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
     style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
     color_profiles: dict = {}
-    with captured_weasyprint_warnings() as messages:
-        css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
-                              color_profiles=color_profiles) for name in stylesheets]
-    placement, best, seen, renders, limit = Placement(), None, set(), 0, MAX_RENDERS
+    sheets = paged_stylesheets(book, stylesheets, styles_dir, style_fetcher, color_profiles,
+                               captured_weasyprint_warnings)
+    css, messages = sheets.css, sheets.warnings
+    placement = Placement(scale=book.metadata.design.scale[1])  # snug heights follow the trim
+    best, seen, renders, limit = None, set(), 0, MAX_RENDERS
     for _ in range(MAX_DECISIONS):
         html = lxml_html.tostring(paged_document(book, placement), encoding="unicode",
                                   doctype="<!DOCTYPE html>")
@@ -103,7 +108,7 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
                     string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
                     url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles)
             layout = Layout(document, messages + render_messages,
-                            fetcher.refused + style_fetcher.refused)
+                            fetcher.refused + sheets.refused, css_problems=sheets.problems)
             layout.fills = page_fill(document)
             layout.placement = placement.copy()
             limit = min(limit, max_renders(layout.page_count))

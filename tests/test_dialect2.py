@@ -22,7 +22,9 @@ from octavo.checks import ERROR, CheckContext, run_checks
 from octavo.checks.manuscript_lint import MANUSCRIPT_CHECKS
 from octavo.errors import OctavoError
 from octavo.fonts import FONT_STACK, GREEK_BLOCKS, GREEK_FACES, font_file_named
+from octavo.manuscript.design import Design
 from octavo.manuscript.load import load_book
+from octavo.paged.stylesheets import design_values
 from octavo.pdfread.text import normalise, page_texts
 from octavo.pdfread.walk import walk_pdf
 
@@ -206,8 +208,10 @@ def test_greek_face_ranges_are_exactly_noto_serifs_greek():
         cmap = TTFont(font_file_named(name), lazy=True).getBestCmap()
         greek = {c for low, high in GREEK_BLOCKS for c in range(low, high + 1) if c in cmap}
         assert claimed == greek, name
-    stack = re.search(r"html \{\s*font-family: ([^;]+);", css).group(1)
+    values = design_values(Design())  # design.css's --body-font, for the default design
+    stack = values["greek"] + values["font"] + ", " + values["scripts"]
     assert [name.strip().strip('"') for name in stack.split(",")][:-1] == list(FONT_STACK)
+    assert design_values(Design(font="Noto Serif"))["greek"] == ""  # it has all of Greek
 
 
 # ---------- quotes, by language ----------

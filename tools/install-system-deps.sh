@@ -19,7 +19,7 @@ want_pkg fonts-sil-charis
 want_pkg fonts-noto-core
 # DejaVu Sans: the broad catch-all at the end of the stack; DejaVu Sans Mono for code.
 want_pkg fonts-dejavu-core
-# Noto Sans Mono: code's second font (the Cyrillic DejaVu Sans Mono lacks).
+# The default code font, Noto Sans Mono ([design] code_font; Latin, Greek, Cyrillic).
 want_pkg fonts-noto-mono
 # Colour emoji: Pango finds the font by itself (it is never named in the CSS).
 want_pkg fonts-noto-color-emoji

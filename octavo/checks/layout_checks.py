@@ -63,13 +63,12 @@ def no_widows_or_orphans(context: CheckContext) -> list[Finding]:
     if layout is None:
         return []
     lines = _lines_by_page(layout.document)
-    repeated = {cell.get("data-o") for chapter in context.book.chapters
-                for cell in chapter.body.iter("th", "td")
-                if any(a.tag == "thead" for a in cell.iterancestors())}
+    repeated = {element.get("data-o") for chapter in context.book.chapters  # a table's
+                for element in chapter.body.iter("th") if element.get("data-o")}  # header row
     findings = []
     for key, pages in lines.items():
         if len(pages) < 2 or not key.startswith("ch") or key in repeated:
-            continue  # (a table's header row is repeated on each page it runs over)
+            continue
         ordered = sorted(pages)
         if pages[ordered[0]] == 1:
             findings.append(Finding("LAY-002", WARNING, "an orphan: a paragraph's first line "

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import unicodedata
 
-from ..fonts import BODY_FAMILY, covered_characters, installed_coverage
+from ..fonts import covered_characters, install_hint, installed_coverage
 from ..manuscript.mathtex import MATH_CLASS
 from ..manuscript.scripts import hyphenation_language
 from . import ERROR, INFO, WARNING, CheckContext, Finding
@@ -112,24 +112,68 @@ def _needs_no_glyph(char: str) -> bool:
             or 0xE0000 <= code <= 0xE007F)
 
 
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _set_in(element, design) -> tuple[str, str]:
+    """(role, family) of the font the design sets `element`'s text in."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in CODE_TAGS:
+            return "code", design.code_font
+        if node.tag in HEADINGS:
+            return "heading", design.heading_font or design.font
+    return "body", design.font
+
+
+def _all_text_nodes(body):
+    """(text, element, block) for every text node, code included."""
+    for element in body.iter():
+        if not isinstance(element.tag, str):
+            continue
+        block = next((a for a in [element, *element.iterancestors()] if a.get("data-o")), element)
+        if "footnote-backref" not in (element.get("class") or ""):  # the EPUB's ↑, in its font
+            yield element.text, element, block
+        if element.getparent() is not None:
+            yield element.tail, element.getparent(), block
+
+
 def characters_have_glyphs(context: CheckContext) -> list[Finding]:
-    """A character no installed font draws prints as a box (PDF-002 finds the box in the
-    PDF). The PDFs fall back through the whole font stack (styles/scripts.css) and then
-    every font fontconfig knows, so that is what is asked."""
-    covered = installed_coverage()
-    if not covered_characters(BODY_FAMILY):
-        return [Finding("MS-007", ERROR, f"the body font {BODY_FAMILY} is not installed")]
-    findings, seen = [], set()
+    """The fonts the design names must be installed; and a character no installed font
+    draws prints as a box (PDF-002 finds the box in the PDF). The PDFs fall back from the
+    design's font through the fonts of every script (styles/scripts.css) and then every
+    font fontconfig knows, so a character is reported only if none has it."""
+    covered_anywhere = installed_coverage()
+    design = context.book.metadata.design
+    findings, seen, missing = [], set(), set()
     for chapter in context.book.chapters:
-        for text, block in _text_nodes(chapter.body):
+        for text, element, block in _all_text_nodes(chapter.body):
+            if not text or text.isspace():
+                continue
+            role, family = _set_in(element, design)
+            covered = covered_characters(family)
+            if not covered:
+                if family not in missing:
+                    missing.add(family)
+                    findings.append(Finding("MS-007", ERROR, f"the {role} font {family} is not "
+                                            f"installed ({install_hint(family)})"))
+                continue
+            if any(_is_code(node) and node.tag not in CODE_TAGS
+                   for node in (element, *element.iterancestors())):
+                continue  # TeX: drawn as a formula, not as text
             for char in text:
-                if ord(char) in covered or char in seen or _needs_no_glyph(char):
+                if ord(char) in covered_anywhere or char in seen or _needs_no_glyph(char):
                     continue
                 seen.add(char)
                 findings.append(Finding("MS-007", ERROR, f"{char!r} (U+{ord(char):04X}) has no "
-                                        "glyph in any installed font; it would print as a box",
+                                        f"glyph in {family}, the {role} font, nor in any "
+                                        "installed font; it would print as a box",
                                         _where(chapter, block.text_content())))
     return findings
+
+
+def inferred_metadata_is_noted(context: CheckContext) -> list[Finding]:
+    """What the build inferred for a folder without metadata.toml (AUTO-): notes."""
+    return list(context.book.metadata.notes)
 
 
 def placeholders_are_reported(context: CheckContext) -> list[Finding]:
@@ -186,5 +230,6 @@ def hyphenation_is_available(context: CheckContext) -> list[Finding]:
 MANUSCRIPT_CHECKS = [
     figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
     quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
-    metadata_is_complete, control_characters_were_removed, hyphenation_is_available,
+    metadata_is_complete, inferred_metadata_is_noted, control_characters_were_removed,
+    hyphenation_is_available,
 ]

@@ -20,7 +20,8 @@ from lxml import etree
 
 from . import content
 from .cover import HEIGHT, WIDTH, cover_alt, generate_cover
-from .media import STYLES, Resource, book_images, jpeg_copy, stylesheet, subset_fonts
+from .media import (STYLES, Resource, book_images, book_stylesheets, jpeg_copy, stylesheet,
+                    subset_fonts)
 from .scriptfonts import MATHML_NS, script_fonts, texts, without_greek
 from .package import Document, PackageParts, package_entries, write_zip
 from .pages import PageMark, place_page_markers
@@ -137,6 +138,8 @@ class EpubParts:
     images: list[Resource]
     fonts: list[Resource]
     stylesheet: Resource
+    book_styles: list[Resource] = field(default_factory=list)  # the book's EPUB CSS, its files
+    css: tuple[str, ...] = (CSS_HREF,)  # what each document links: epub.css, then the book's
 
 
 PAGE_LABEL_CHARACTERS = "0123456789"  # the page list's labels
@@ -150,11 +153,13 @@ def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
     """
     cover, alt = _cover(book)
     sources, images = book_images(book)
-    parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles))
+    hrefs, book_styles = book_stylesheets(book)
+    parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles), book_styles,
+                      (CSS_HREF, *hrefs))
     documents, _, _ = _documents(book, None, parts)
-    built = [xhtml_document(doc.title, book.metadata.language, doc.root, CSS_HREF,
+    built = [xhtml_document(doc.title, book.metadata.language, doc.root, parts.css,
                             doc.body_type) for doc in documents]
-    outside, in_math = texts(built + [_nav(book, documents, [])])
+    outside, in_math = texts(built + [_nav(book, documents, [], parts.css)])
     outside += PAGE_LABEL_CHARACTERS
     extra, rules = script_fonts(outside, in_math, styles)  # other scripts, symbols, math
     parts.fonts = subset_fonts(without_greek(outside)) + extra
@@ -171,10 +176,10 @@ def _landmarks(documents) -> list[tuple[str, str, str]]:
             ("bodymatter", first_text, "Start of the text")]
 
 
-def _nav(book: Book, documents, marks: list[PageMark]) -> bytes:
+def _nav(book: Book, documents, marks: list[PageMark], css: tuple[str, ...]) -> bytes:
     return nav_document(book.display.title, book.metadata.language, _toc(documents),
                         _landmarks(documents), [(str(mark.page), mark.href) for mark in marks],
-                        CSS_HREF)
+                        css)
 
 
 def write_epub(book: Book, target: Path, page_starts: list[PageStart],
@@ -189,7 +194,7 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart],
     documents, marks, warnings = _documents(book, page_starts, parts)
 
     built = [Document(f"doc-{doc.name.removesuffix('.xhtml')}", doc.name, doc.title,
-                      xhtml_document(doc.title, meta.language, doc.root, CSS_HREF,
+                      xhtml_document(doc.title, meta.language, doc.root, parts.css,
                                      doc.body_type))
              for doc in documents]
     for document in built:
@@ -197,11 +202,12 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart],
             document.properties.append("mathml")
     first_text = _landmarks(documents)[-1][1]
     package = PackageParts(
-        documents=built, nav=_nav(book, documents, marks), toc=_toc(documents),
+        documents=built, nav=_nav(book, documents, marks, parts.css), toc=_toc(documents),
         cover=parts.cover, stamp=stamp,
         guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
                ("text", first_text, "Start of the text")],
-        resources=[parts.stylesheet, *parts.images, *parts.fonts], page_count=len(marks),
+        resources=[parts.stylesheet, *parts.book_styles, *parts.images, *parts.fonts],
+        page_count=len(marks),
         has_images=bool(parts.images), pdf_name=f"{meta.slug}.pdf")
     entries = package_entries(book, package)
     errors, preflight_warnings = preflight(entries)

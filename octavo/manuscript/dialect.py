@@ -25,7 +25,7 @@ from .blocks import Attributions, FencedDivs, LineBlocks
 from .inline import BackslashBreaks, BracketedSpans, InlineNotes
 from .mathtex import EquationLabels
 
-FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*$")
+FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*(?:\{[ \t]*#(?P<id>[^\s{}]+)[ \t]*\}[ \t]*)?$")
 FENCE_CLOSE = ":::"
 IMAGE_LINE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+"[^"]*")?\)\s*$')
 CREDIT_LINE = re.compile(r"^Credit:\s*(?P<credit>.+)$", re.IGNORECASE)
@@ -42,6 +42,7 @@ class FigureBlockProcessor(BlockProcessor):
         return bool(FENCE_OPEN.match(block.split("\n", 1)[0]))
 
     def run(self, parent, blocks):
+        opening = FENCE_OPEN.match(blocks[0].split("\n", 1)[0])
         lines = blocks.pop(0).split("\n")[1:]
         closing = self._closing_block(lines, blocks)
         problem = None
@@ -58,6 +59,8 @@ class FigureBlockProcessor(BlockProcessor):
         lines = [line.strip() for line in lines if line.strip()]
 
         figure = etree.SubElement(parent, "figure", {"class": "plate"})
+        if opening["id"]:  # `::: figure {#fig:harbour}`, as pandoc-crossref labels it
+            figure.set("id", opening["id"])
         image = IMAGE_LINE.match(lines[0]) if lines else None
         if image:
             etree.SubElement(figure, "img", {"src": image["src"], "alt": image["alt"].strip()})

@@ -19,10 +19,13 @@ from . import layout_map
 from .document import paged_document
 from .layout_map import page_fill
 from .placement import Placement, layout_penalty
+from .stylesheets import paged_stylesheets
 
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
-PAGED_CSS = ("base.css", "print.css",
-             "scripts.css", "blocks.css", "math.css")  # every script; callouts…; math (#14)
+# design.css is a template of values, filled from the book's [design] table; the book's
+# own stylesheets come last (stylesheets.py). scripts.css, blocks.css and math.css: every
+# script's fonts; callouts, verse and the rest of the dialect; math (issue 14).
+PAGED_CSS = ("base.css", "design.css", "print.css", "scripts.css", "blocks.css", "math.css")
 ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
 # scripts.css names installed fonts with `local()` (Octavo Greek): WeasyPrint reads the
 # file fontconfig finds through the stylesheets' fetcher. Only Octavo's own stylesheets
@@ -40,6 +43,7 @@ class Layout:
     placement: Placement = field(default_factory=Placement)  # figures moved or made snug
     renders: int = 1  # layouts made to place the figures
     crop_marks: list = field(default_factory=list)  # per page, the `marks` its style asks for
+    css_problems: list = field(default_factory=list)  # (file, line, message) in the book's CSS
 
     @property
     def page_count(self) -> int:
@@ -94,12 +98,12 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
     style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES, SYSTEM_FONTS])
     color_profiles: dict = {}
-    font_config = FontConfiguration()  # the stylesheets' @font-face rules
-    with captured_weasyprint_warnings() as messages:
-        css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
-                              color_profiles=color_profiles, font_config=font_config)
-               for name in stylesheets]
-    placement, best, seen, renders, limit = Placement(), None, set(), 0, MAX_RENDERS
+    font_config = FontConfiguration()  # Octavo's stylesheets' @font-face rules
+    sheets = paged_stylesheets(book, stylesheets, styles_dir, style_fetcher, color_profiles,
+                               captured_weasyprint_warnings, font_config)
+    css, messages = sheets.css, sheets.warnings
+    placement = Placement(scale=book.metadata.design.scale[1])  # snug heights follow the trim
+    best, seen, renders, limit = None, set(), 0, MAX_RENDERS
     for _ in range(MAX_DECISIONS):
         html = lxml_html.tostring(paged_document(book, placement), encoding="unicode",
                                   doctype="<!DOCTYPE html>")
@@ -112,7 +116,7 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
                     url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles,
                                                 font_config=font_config)
             layout = Layout(document, messages + render_messages,
-                            fetcher.refused + style_fetcher.refused)
+                            fetcher.refused + sheets.refused, css_problems=sheets.problems)
             layout.fills = page_fill(document)
             layout.placement = placement.copy()
             limit = min(limit, max_renders(layout.page_count))

@@ -188,6 +188,13 @@ def test_epub_embeds_a_subset_of_each_font_it_uses(epub):
     assert {ord(c) for c in "Ελληνικάκαλημέραἐνἀρχῇ"} <= set(greek.getBestCmap())
     assert len(epub["EPUB/fonts/NotoSerifCJKSC-Regular.otf"]) < 60_000  # a subset
     css = epub["EPUB/styles/epub.css"].decode()
+    assert 'font-family: "Octavo Noto Serif"' in css  # a name no installed font has
+    for name in fonts:  # emoji are left to the reader's colour emoji font
+        cmap = TTFont(__import__("io").BytesIO(epub[f"EPUB/fonts/{name}"]), lazy=True,
+                      fontNumber=0).getBestCmap() or {}
+        assert not any(0x1F000 <= code <= 0x1FAFF for code in cmap), name
+    stix = TTFont(__import__("io").BytesIO(epub["EPUB/fonts/STIXTwoMath-Regular.ttf"]))
+    assert 0x221A in stix.getBestCmap()  # the radical \sqrt draws, though not in the text
     for name in fonts:
         assert f'url("../fonts/{name}")' in css
     opf = epub["EPUB/content.opf"].decode()

@@ -32,6 +32,12 @@ MATH_FAMILY = "STIX Two Math"
 FRAGMENTS = "epub-fonts"  # folder of styles/ holding each family's @font-face rules
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 SCENE_BREAK = "\u2042"  # ⁂: epub.css draws it for <hr>
+# Glyphs a MathML renderer draws that are not in the text: radicals, fences, big operators
+# (their larger sizes come with them: the subset keeps the MATH table's variants).
+MATH_GLYPHS = "\u221a\u221b\u221c()[]{}|\u2016\u27e8\u27e9\u2308\u2309\u230a\u230b" \
+              "\u222b\u2211\u220f\u2212+=/\u2192\u2190\u0302\u0303\u0304\u02c6\u02dc\u00af"
+# Emoji are left to the reader's colour emoji font, never embedded from Symbola.
+EMOJI = re.compile("[\u200d\u20e3\ufe0f\U0001f000-\U0001faff\U000e0020-\U000e007f]")
 STYLE_KEYS = {"regular": "Regular", "book": "Regular", "bold": "Bold", "italic": "Italic",
               "oblique": "Italic", "bold italic": "BoldItalic", "bold oblique": "BoldItalic"}
 FONT_URL = re.compile(rb'url\(\s*["\']?\.\./(fonts/[^"\')]+)')
@@ -92,7 +98,7 @@ def assign(characters: set[str]) -> dict[str, set[str]]:
     stack = [family for family in FONT_STACK[1:]]
     for char in characters:
         code = ord(char)
-        if char.isspace() or code < 0x80:
+        if char.isspace() or code < 0x80 or EMOJI.match(char):
             continue
         if _is_greek(code) and code in _cmap(FALLBACK_FAMILY):
             families.setdefault(FALLBACK_FAMILY, set()).add(char)
@@ -167,7 +173,7 @@ def script_fonts(outside: str, inside_math: str,
     resources, rules = [], []
     wanted = assign(set(outside))
     if inside_math.strip():
-        wanted[MATH_FAMILY] = set(inside_math) | set("()[]{}|=+-")
+        wanted[MATH_FAMILY] = set(inside_math) | set(MATH_GLYPHS)
     for family in [*FONT_STACK[1:], MATH_FAMILY]:
         characters = "".join(sorted(wanted.get(family, ())))
         if not characters or family == BODY_FAMILY:

@@ -304,11 +304,11 @@ def _display_box(element, replacement):
     box = lxml_html.Element("div", {"class": "math-display"})
     if element.get("id"):
         box.set("id", element.get("id"))
-    box.append(replacement)
-    if element.get("data-number"):
+    if element.get("data-number"):  # first: it floats right in the EPUB
         number = lxml_html.Element("span", {"class": "equation-number"})
-        box.append(number)
         number.text = f"({element.get('data-number')})"
+        box.append(number)
+    box.append(replacement)
     return box
 
 

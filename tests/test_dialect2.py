@@ -342,3 +342,25 @@ def test_inline_extras_spans_notes_and_abbreviations(built, epub, pages):
     assert "H2O" in text and "10 m2" in text
     assert "This note was written inside the sentence itself" in text
     assert "^[" not in text and "]{." not in text
+
+
+def test_control_characters_are_removed_with_a_warning_and_text_is_nfc(tmp_path):
+    """ESC and BEL pasted from a terminal crashed the build (lxml refuses them): they are
+    removed at load, each reported with its line (MS-014); a decomposed accent is
+    composed (NFC), so the word is one run of one font."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "metadata.toml").write_text(
+        'title = "T"\nlanguage = "en"\nidentifier = "urn:x:1"\nslug = "t"\n'
+        'chapters = ["a.md"]\n', encoding="utf-8")
+    (folder / "a.md").write_text("The \x1b[31mred\x1b[0m text rings a bell \x07 here.\n\n"
+                                 "The word \u03ba\u03b1\u03bb\u03b7\u03bc\u03b5\u0301\u03c1\u03b1 "
+                                 "is decomposed.\n", encoding="utf-8")
+    book = load_book(folder)
+    text = book.chapters[0].body.text_content()
+    assert "\x1b" not in text and "\x07" not in text and "[31mred" in text
+    assert "\u03ba\u03b1\u03bb\u03b7\u03bc\u03ad\u03c1\u03b1" in text  # έ, one character
+    warnings = [f for f in run_checks(CheckContext(book), MANUSCRIPT_CHECKS)
+                if f.code == "MS-014"]
+    assert [(f.where, "ESCAPE" in f.message or "BELL" in f.message) for f in warnings] == \
+        [("a.md:1", True)] * 3

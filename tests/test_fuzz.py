@@ -3,9 +3,9 @@ one of two ways: a clean build, whose EPUB epubcheck accepts and whose PDFs open
 hold the text (the TXT checks), with no false check error; or a one-line error naming
 the file and line. Never a traceback.
 
-`make test` runs OCTAVO_FUZZ_EXAMPLES examples (default 150, the same ones every time):
+`make test` runs OCTAVO_FUZZ_EXAMPLES examples (default 200, the same ones every time):
 each is loaded, checked, made into the paged HTML WeasyPrint reads and into an EPUB
-(without its font subsets); every OCTAVO_FUZZ_FULL_EVERY-th (default 12) is built
+(without its font subsets); every OCTAVO_FUZZ_FULL_EVERY-th (default 20) is built
 completely in-process, PDFs and all, and its EPUB is kept for epubcheck, which runs on
 all of them at the end (in parallel: epubcheck takes one EPUB per JVM). `make fuzz`
 runs thousands, with a random seed (OCTAVO_FUZZ_RANDOM=1).
@@ -43,8 +43,8 @@ from octavo.paged.document import paged_document
 
 from fuzz_manuscripts import manuscript
 
-EXAMPLES = int(os.environ.get("OCTAVO_FUZZ_EXAMPLES", "150"))
-FULL_EVERY = int(os.environ.get("OCTAVO_FUZZ_FULL_EVERY", "12"))
+EXAMPLES = int(os.environ.get("OCTAVO_FUZZ_EXAMPLES", "200"))
+FULL_EVERY = int(os.environ.get("OCTAVO_FUZZ_FULL_EVERY", "20"))
 RANDOM = bool(os.environ.get("OCTAVO_FUZZ_RANDOM"))
 KEEP = Path(os.environ.get("OCTAVO_FUZZ_KEEP", tempfile.gettempdir())) / "octavo-fuzz"
 STATS = {"examples": 0, "full": 0, "errors": 0}

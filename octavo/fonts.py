@@ -10,6 +10,9 @@ from fontTools.ttLib import TTFont
 
 BODY_FAMILY = "Charis SIL"  # styles/base.css and styles/epub.css name the same family
 FALLBACK_FAMILY = "Noto Serif"
+# Code (styles/base.css): DejaVu Sans Mono (fonts-dejavu-core), and Noto Sans Mono
+# (fonts-noto-mono) for the Cyrillic letters DejaVu lacks. Both cover Latin and Greek.
+MONO_FAMILIES = ("DejaVu Sans Mono", "Noto Sans Mono")
 
 
 @functools.lru_cache(maxsize=8)

@@ -14,8 +14,7 @@ UNDEFINED_NOTE = re.compile(r"\[\^[^\]]+\]")
 
 
 def _where(chapter, text: str) -> str:
-    line = chapter.line_of(text)
-    return f"{chapter.source.name}:{line}" if line else chapter.source.name
+    return chapter.where(chapter.line_of(text))
 
 
 def _text_nodes(body):
@@ -125,8 +124,14 @@ def metadata_is_complete(context: CheckContext) -> list[Finding]:
             if not getattr(meta, key)]
 
 
+def loading_notes(context: CheckContext) -> list[Finding]:
+    """What the loader noticed and worked around: links to files that are not chapters
+    (MS-011), YAML front matter it did not use (MS-012)."""
+    return list(getattr(context.book, "notes", []))
+
+
 MANUSCRIPT_CHECKS = [
-    figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
+    loading_notes, figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
     quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
     metadata_is_complete,
 ]

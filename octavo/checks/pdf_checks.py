@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 
-from ..fonts import BODY_FAMILY, FALLBACK_FAMILY
+from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES
 from ..pdfread.text import normalise
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
@@ -54,7 +54,8 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
                 findings.append(Finding("PDF-001", ERROR, f"font {name} is not embedded",
                                         f"{path.name} p. {page}"))
             family = name.split("+", 1)[-1]
-            allowed = (BODY_FAMILY.replace(" ", ""), FALLBACK_FAMILY.replace(" ", ""))
+            allowed = tuple(name.replace(" ", "") for name in
+                            (BODY_FAMILY, FALLBACK_FAMILY, *MONO_FAMILIES))
             if not family.replace("-", "").startswith(allowed):
                 findings.append(Finding("PDF-003", WARNING, f"text is drawn in {family}, a "
                                         f"fallback font, not {BODY_FAMILY}",

@@ -1,4 +1,5 @@
-"""The manuscript's metadata file (`metadata.toml`): load and validate."""
+"""The manuscript's metadata: `metadata.toml`, or the YAML front matter of the first
+chapter (yaml_header.py); loaded and validated alike."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OctavoError, UsageError
+from .yaml_header import ALIASES, Header, read_header
 
 METADATA_FILE = "metadata.toml"
 REQUIRED = ("title", "language", "identifier")
@@ -75,25 +77,30 @@ def _valid_date(text: str) -> bool:
 
 
 def _line_of(text: str, key: str) -> int | None:
+    """The line setting `key`: `key = ...` (TOML) or `key: ...` (YAML front matter)."""
     for number, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+        if re.match(rf"\s*{re.escape(key)}\s*[=:]", line):
             return number
     return None
 
 
 def key_line(metadata: Metadata, key: str) -> int | None:
-    """The line of metadata.toml where `key` is set (for messages about its value)."""
+    """The line of the metadata's file where `key` is set (for messages about its value)."""
     try:
-        return _line_of(metadata.source.read_text(encoding="utf-8"), key)
+        text = metadata.source.read_text(encoding="utf-8")
     except (AttributeError, OSError, UnicodeDecodeError):
         return None
+    spellings = [key] + [alias for alias, name in ALIASES.items() if name == key]
+    return next((line for name in spellings if (line := _line_of(text, name))), None)
 
 
 def load_metadata(folder: Path) -> Metadata:
+    """metadata.toml, read and validated."""
     path = folder / METADATA_FILE
     if not path.is_file():
         raise OctavoError(f"no {METADATA_FILE} in the manuscript folder", path,
-                          hint="add title, language and identifier")
+                          hint="add title, language and identifier, in metadata.toml or "
+                               "in a YAML block (---) at the top of the first chapter")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -108,22 +115,37 @@ def load_metadata(folder: Path) -> Metadata:
         raise OctavoError(f"not valid TOML: {str(error).split(' (at')[0]}", path,
                           int(found.group(1)) if found else None,
                           hint="check the quotes and the `key = value` form") from None
+    if "author" in data:
+        raise OctavoError("use `authors = [...]`, a list, not `author`", path,
+                          _line_of(text, "author"))
+    return _validated(data, folder, path, lambda key: _line_of(text, key), "`{} = \"...\"`")
 
+
+def metadata_from_header(header: Header, folder: Path) -> Metadata:
+    """The YAML front matter of the first chapter, read and validated as metadata.toml is."""
+    data, spelled = read_header(header)
+
+    def line_of(key: str) -> int | None:
+        found = _line_of(header.text, spelled.get(key, key))
+        return found + 1 if found else 1  # (line 1 is the opening `---`)
+    return _validated(data, folder, header.path, line_of, "`{}: ...`")
+
+
+def _validated(data: dict, folder: Path, path: Path, line_of, form: str) -> Metadata:
+    """The same keys and checks, whichever file the metadata came from."""
     def fail(key: str, message: str, hint: str | None = None):
-        raise OctavoError(message, path, _line_of(text, key), hint)
+        raise OctavoError(message, path, line_of(key), hint)
 
     for key in REQUIRED:
-        if not str(data.get(key, "")).strip():
+        if not str(data.get(key, "") or "").strip():
             fail(key, f"the metadata has no {key!r}",
-                 hint=f"add a line `{key} = \"...\"`")
+                 hint=f"add a line {form.format(key)}")
     for key, value in data.items():
         if key in TEXT_KEYS and not isinstance(value, str):
             fail(key, f"{key!r} must be a string")
         if key in LIST_KEYS and not (isinstance(value, list)
                                      and all(isinstance(v, str) for v in value)):
             fail(key, f"{key!r} must be a list of strings")
-    if "author" in data:
-        fail("author", "use `authors = [...]`, a list, not `author`")
     if not LANGUAGE_TAG.match(data["language"]):
         fail("language", f"{data['language']!r} is not a language tag",
              hint="use a BCP 47 tag such as `en` or `az-Latn`")

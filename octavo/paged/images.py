@@ -74,7 +74,8 @@ def screen_copies(document, book, ppi: int) -> dict[str, tuple | None]:
     copy resampled to `ppi` there (None: small enough already), keyed by the digest of
     the file, which is what WeasyPrint embeds for a JPEG it need not turn or convert."""
     from weasyprint.formatting_structure import boxes
-    paths = {figure.src: figure.path for figure in book.figures}
+    paths = {figure.src: figure.path for figure in book.figures
+             if figure.image.format != "SVG"}  # vectors: nothing to resample
     largest: dict[Path, tuple[float, float]] = {}
     for page in document.pages:
         for box in page._page_box.descendants():

@@ -61,11 +61,20 @@ def _scalar(value):
     return value
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, with dates left as the text written (validated as in TOML)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def read_header(header: Header) -> tuple[dict, dict[str, str]]:
     """The header as metadata.toml's keys (values not yet validated), and for each key
     the spelling the author used (to find its line)."""
     try:
-        data = yaml.safe_load(header.text)
+        data = yaml.load(header.text, Loader=_Loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise OctavoError(f"the YAML front matter is not valid YAML "

@@ -22,7 +22,7 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 PHRASING_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "span", "em", "strong", "i",
                  "b", "u", "s", "small", "mark", "abbr", "cite", "q", "code", "kbd", "var",
                  "samp", "sub", "sup", "dfn", "bdi", "bdo", "label", "data", "time", "legend",
-                 "summary", "caption", "button", "output"}
+                 "summary", "button", "output"}
 # Flow elements that are not phrasing: never inside the elements above.
 FLOW_ONLY = {"address", "article", "aside", "blockquote", "details", "dialog", "div", "dl",
              "dd", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",

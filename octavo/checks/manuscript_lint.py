@@ -39,7 +39,9 @@ def figures_have_alt_and_caption(context: CheckContext) -> list[Finding]:
                                     figure.where))
         elif figure.alt.strip().lower() == figure.caption.strip().lower():
             findings.append(Finding("MS-002", WARNING, f"figure {figure.number}'s alt text "
-                                    "repeats its caption; describe what the image shows",
+                                    "repeats its caption; describe what the image shows "
+                                    "(`{alt=\"...\"}` after the image, or the image line of "
+                                    "a `::: figure`)",
                                     figure.where))
         if not figure.caption.strip():
             findings.append(Finding("MS-003", ERROR, f"figure {figure.number} ({figure.src}) "

@@ -260,7 +260,12 @@ def _links(book: Book, chapter: Chapter) -> None:
 
 
 def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
-    for element in chapter.body.iter("figure"):
+    """Every figure and image of the chapter, checked in reading order."""
+    for element in list(chapter.body.iter("figure", "img")):
+        if element.tag == "img":  # an image outside figures (raw HTML, inline)
+            if not any(parent.tag == "figure" for parent in element.iterancestors()):
+                _image(book, chapter, element)
+            continue
         number = len(book.figures) + 1
         img = element.find("img")
         src = img.get("src", "") if img is not None else ""
@@ -289,9 +294,6 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
             caption_node.text_content().strip() if caption_node is not None else "",
             credit_node.text_content().strip() if credit_node is not None else "",
             chapter, line, info))
-    for img in chapter.body.iter("img"):  # images in raw HTML, outside figures
-        if not any(parent.tag == "figure" for parent in img.iterancestors()):
-            _image(book, chapter, img)
 
 
 def _check_cover(book: Book) -> None:

@@ -22,7 +22,7 @@ from lxml.html import builder as E
 # raw HTML may put inside them.
 PHRASING_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "span", "em", "strong", "i", "b",
                  "u", "s", "small", "mark", "abbr", "cite", "q", "code", "kbd", "var", "samp",
-                 "sub", "sup", "del", "ins", "caption", "dt", "pre"}
+                 "sub", "sup", "pre"}  # (a, ins and del take their parent's model)
 FLOW_BLOCKS = {"p", "div", "figure", "table", "ul", "ol", "dl", "pre", "blockquote", "section",
                "aside", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "figcaption"}
 ALIGNMENTS = ("left", "center", "right", "justify")

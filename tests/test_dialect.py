@@ -472,3 +472,14 @@ def test_raw_html_blocks_inside_paragraphs_become_valid(tmp_path):
     assert [child.tag for child in figure] == ["img", "figcaption"]
     for element in body.iter("div", "figure"):
         assert not any(a.tag in ("p", "span") for a in element.iterancestors())
+
+
+def test_line_art_stays_lossless_in_the_screen_pdf(dialect):
+    """The screen PDF downsamples images it embeds too large, but only the photograph
+    becomes a JPEG: line art from PNG and GIF stays deflated (resampled or kept)."""
+    with pikepdf.open(dialect.outputs["pdf"]) as pdf:
+        images = {image.objgen: str(image.get("/Filter")) for page in pdf.pages
+                  for image in page.obj.Resources.get("/XObject", {}).values()
+                  if image.get("/Subtype") == "/Image"}  # (pages share one dictionary)
+        filters = sorted(images.values())
+    assert filters.count("/DCTDecode") == 1 and filters.count("/FlateDecode") >= 3, filters

@@ -231,6 +231,7 @@ def _links(book: Book, chapter: Chapter) -> None:
     every output); any other file is never read: the link is dropped, its text kept, and
     a warning (MS-011) says why. An absolute path is refused."""
     seen: dict[str, int] = {}
+    root = book.folder.resolve()
     for link in list(chapter.body.iter("a")):
         href = link.get("href")
         if not href or href.startswith("#") or SCHEME.match(href):
@@ -245,9 +246,12 @@ def _links(book: Book, chapter: Chapter) -> None:
                               hint="link to a chapter of this book, or to a #heading-id")
         if not path:
             continue
-        target = (chapter.source.parent / path).resolve()
-        inside = target.is_relative_to(book.folder.resolve())
-        name = target.relative_to(book.folder.resolve()).as_posix() if inside else None
+        try:
+            target = (chapter.source.parent / path).resolve()  # (never opened)
+        except (OSError, RuntimeError, ValueError):  # a loop of symlinks
+            target = Path("/")
+        inside = target.is_relative_to(root)
+        name = target.relative_to(root).as_posix() if inside else None
         if name is not None and book.chapter_named(name) is not None:
             link.set("href", quote(name) + (f"#{fragment}" if fragment else ""))
             continue

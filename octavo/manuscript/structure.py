@@ -3,7 +3,8 @@ run by the loader on each chapter's `<section>`):
 
 - code blocks: each source line its own `<span class="line">` (the paged design hangs
   and marks a wrapped line; the EPUB and the text checks read the same lines); a line
-  that `hl_lines` highlights carries `hll`; numbered blocks get `numbered`;
+  that `hl_lines` highlights carries `hll`, one long enough to wrap `long`; numbered
+  blocks get `numbered`;
 - tables: `align` becomes an `align-left|center|right` class (HTML5 has no `align`),
   and a table too wide for the page gets `wide` or `wider`, which set it smaller;
 - raw-HTML figures: the same structure as Markdown figures (images, then one
@@ -31,6 +32,9 @@ ALIGNMENTS = ("left", "center", "right", "justify")
 WIDE_CHARACTERS, WIDER_CHARACTERS = 70, 100
 WIDE_COLUMNS, WIDER_COLUMNS = 6, 8
 CELL_CHARACTERS = 24  # a longer cell wraps: it counts as this many
+# A code line longer than this may wrap (63 columns fit the A5 measure at 8.5 pt; a list
+# three deep with line numbers leaves about 50): it is marked `long`.
+LONG_LINE = 48
 
 
 def normalise(body) -> None:
@@ -117,10 +121,12 @@ def code_lines(pre) -> None:
         container.remove(child)
     container.text = None
     for line in lines:
+        if len("".join(line.itertext()).rstrip("\n").expandtabs(4)) > LONG_LINE:
+            line.set("class", "line long")  # it may wrap: the PDFs draw the mark
         only = line[0] if len(line) == 1 else None
         if only is not None and "hll" in (only.get("class") or "").split() \
                 and not (line.text or "").strip() and not (only.tail or "").strip():
-            line.set("class", "line hll")  # the highlighted line, not just its text
+            line.set("class", line.get("class") + " hll")  # the line, not just its text
             only.drop_tag()
         container.append(line)
     if any(span.get("class") == "linenos" for span in container.iter("span")):

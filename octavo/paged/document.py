@@ -15,6 +15,7 @@ from lxml.html import builder as E
 
 from ..manuscript import front_matter
 from .layout_map import WORD_JOINER
+from .links import mark_external_links
 from ..manuscript.book import Book
 from .placement import Placement
 
@@ -112,6 +113,7 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
     for chapter in book.chapters:
         body = chapter.copy_body()
         _internal_links(book, chapter, body)
+        mark_external_links(body)
         _inline_footnotes(body)
         (placement or Placement()).apply(body)
         article.append(body)

@@ -11,7 +11,8 @@ all of them at the end (in parallel: epubcheck takes one EPUB per JVM). `make fu
 runs thousands, with a random seed (OCTAVO_FUZZ_RANDOM=1).
 
 A failing example is saved under OCTAVO_FUZZ_KEEP (default /tmp/octavo-fuzz) so it can
-become a fixture in tests/fixtures/fuzz/ (test_fuzz_regressions.py builds those).
+become a fixture: tests/fixtures/fuzz-found/ holds every failure found so far, built
+by `test_what_the_fuzz_found_builds_cleanly`.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ want_pkg fonts-sil-charis
 # Noto Serif (Greek, as "Octavo Greek"), Noto Naskh Arabic, Noto Serif Hebrew and
 # Devanagari, Noto Sans Math and Symbols: one font per script (styles/scripts.css).
 want_pkg fonts-noto-core
-# DejaVu Sans: the broad catch-all at the end of the stack; DejaVu Sans Mono for code.
+# DejaVu Sans: the broad catch-all at the end of the stack (styles/scripts.css).
+# Code: DejaVu Sans Mono (Latin, Greek, Cyrillic, ↪; four styles) and Noto Sans Mono
+# for the Cyrillic letters DejaVu lacks (styles/base.css names both; fonts.py allows them).
 want_pkg fonts-dejavu-core
-# The default code font, Noto Sans Mono ([design] code_font; Latin, Greek, Cyrillic).
 want_pkg fonts-noto-mono
 # Colour emoji: Pango finds the font by itself (it is never named in the CSS).
 want_pkg fonts-noto-color-emoji

@@ -23,8 +23,7 @@ UNDEFINED_NOTE = re.compile(r"\[\^[^\]]+\]")
 
 
 def _where(chapter, text: str) -> str:
-    line = chapter.line_of(text)
-    return f"{chapter.source.name}:{line}" if line else chapter.source.name
+    return chapter.where(chapter.line_of(text))
 
 
 def _text_nodes(body):
@@ -49,7 +48,9 @@ def figures_have_alt_and_caption(context: CheckContext) -> list[Finding]:
                                     figure.where))
         elif figure.alt.strip().lower() == figure.caption.strip().lower():
             findings.append(Finding("MS-002", WARNING, f"figure {figure.number}'s alt text "
-                                    "repeats its caption; describe what the image shows",
+                                    "repeats its caption; describe what the image shows "
+                                    "(`{alt=\"...\"}` after the image, or the image line of "
+                                    "a `::: figure`)",
                                     figure.where))
         if not figure.caption.strip():
             findings.append(Finding("MS-003", ERROR, f"figure {figure.number} ({figure.src}) "
@@ -190,14 +191,19 @@ def metadata_is_complete(context: CheckContext) -> list[Finding]:
             if not getattr(meta, key)]
 
 
+def loading_notes(context: CheckContext) -> list[Finding]:
+    """What the loader noticed and worked around: links to files that are not chapters
+    (MS-011), YAML front matter it did not use (MS-012)."""
+    return list(getattr(context.book, "notes", []))
+
+
 def control_characters_were_removed(context: CheckContext) -> list[Finding]:
     """Characters no document may hold (ESC, BEL… pasted from a terminal), removed at load."""
     findings = []
     for chapter in context.book.chapters:
         for removed in chapter.removed[:20]:
             findings.append(Finding("MS-014", WARNING, f"the control character {removed.name} "
-                                    "was removed from the text",
-                                    f"{chapter.source.name}:{removed.line}"))
+                                    "was removed from the text", chapter.where(removed.line)))
         if len(chapter.removed) > 20:
             findings.append(Finding("MS-014", WARNING, f"{len(chapter.removed) - 20} more "
                                     "control characters were removed", chapter.source.name))
@@ -228,7 +234,7 @@ def hyphenation_is_available(context: CheckContext) -> list[Finding]:
 
 
 MANUSCRIPT_CHECKS = [
-    figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
+    loading_notes, figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
     quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
     metadata_is_complete, inferred_metadata_is_noted, control_characters_were_removed,
     hyphenation_is_available,

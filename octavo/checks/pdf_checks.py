@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 
-from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, pdf_font_names
+from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES, pdf_font_names
 from ..pdfread.text import normalise
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
@@ -45,8 +45,9 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
     findings = []
     families = context.book.metadata.design.families  # body, headings, code
     # Charis SIL draws Octavo's own marks (the end mark) whatever the body font.
-    allowed = tuple(f.replace(" ", "").lower() for f in (*families, FALLBACK_FAMILY, BODY_FAMILY)
-                    ) + pdf_font_names()  # and the fonts of every script
+    allowed = tuple(f.replace(" ", "").lower() for f in (*families, *MONO_FAMILIES,
+                                                         FALLBACK_FAMILY, BODY_FAMILY)
+                    ) + pdf_font_names()  # code: two mono fonts; and every script's fonts
     for kind, path in _pdfs(context):
         runs = _text_runs(context, kind)
         seen = {}

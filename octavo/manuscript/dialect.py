@@ -1,115 +1,55 @@
-"""Octavo's Markdown dialect: Python-Markdown plus registered processors.
+"""Octavo's Markdown dialect: Python-Markdown with pymdown-extensions (what MkDocs-Material
+authors write), accepting pandoc's syntax where the two overlap. `make_markdown` is the
+one place it is configured; docs/manuscript.md describes every construct.
 
-Figures are written as a fenced block, so a caption can never fall inside a
-sentence and the alt text, caption and credit stay separate:
-
-    ::: figure
-    ![What a reader who cannot see the image needs to know.](images/plate.jpg)
-    The caption, with *inline* Markdown.
-    Credit: Artist, Collection
-    :::
+Octavo's own processors live beside this module: `dialect_blocks` (figures, table
+captions) and `dialect_lists` (nested lists at 2- or 4-space indents); for the second
+half of the dialect, `blocks` (fenced divs, callouts, epigraphs, verse), `inline`
+(inline notes, bracketed spans, backslash breaks), `mathtex` (math) and `quotes`
+(quotes by language). What the parser gives is then sanitised (sanitize.py) and
+normalised (structure.py; blocks.finish_blocks, quotes.pair_quotes, mathtex).
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import xml.etree.ElementTree as etree
 
 import markdown
-from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
 from . import quotes
 from .blocks import Attributions, FencedDivs, LineBlocks
+from .dialect_blocks import DialectExtension
+from .dialect_lists import ListIndentPreprocessor
 from .inline import BackslashBreaks, BracketedSpans, InlineNotes
 from .mathtex import EquationLabels
 
-FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*(?:\{[ \t]*#(?P<id>[^\s{}]+)[ \t]*\}[ \t]*)?$")
-FENCE_CLOSE = ":::"
-IMAGE_LINE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+"[^"]*")?\)\s*$')
-CREDIT_LINE = re.compile(r"^Credit:\s*(?P<credit>.+)$", re.IGNORECASE)
+# Code: fenced (``` and ~~~) and indented, highlighted by Pygments with CSS classes
+# (never inline styles: print and the EPUB each style them). Line numbers are text
+# (`linenums="1"`), so every output and the text checks read the same characters.
+HIGHLIGHT = {
+    "use_pygments": True,
+    "css_class": "highlight",
+    "guess_lang": False,
+    "pygments_lang_class": True,
+    "linenums_style": "inline",
+}
 
 
-class FigureBlockProcessor(BlockProcessor):
-    """`::: figure` ... `:::` becomes <figure><img><figcaption>.
-
-    Anything malformed is kept in the figure as `data-problem`, so the
-    manuscript checks can report it with its line instead of losing it.
-    """
-
-    def test(self, parent, block):
-        return bool(FENCE_OPEN.match(block.split("\n", 1)[0]))
-
-    def run(self, parent, blocks):
-        opening = FENCE_OPEN.match(blocks[0].split("\n", 1)[0])
-        lines = blocks.pop(0).split("\n")[1:]
-        closing = self._closing_block(lines, blocks)
-        problem = None
-        if closing is None:
-            problem = "the figure is not closed: end it with a line `:::`"
-        else:
-            for _ in range(closing):  # a blank line inside the fence split it: rejoin
-                lines += [""] + blocks.pop(0).split("\n")
-            end = next(i for i, line in enumerate(lines) if line.strip() == FENCE_CLOSE)
-            rest = "\n".join(lines[end + 1:]).strip("\n")
-            if rest:
-                blocks.insert(0, rest)  # text right after the fence is the next block
-            lines = lines[:end]
-        lines = [line.strip() for line in lines if line.strip()]
-
-        figure = etree.SubElement(parent, "figure", {"class": "plate"})
-        if opening["id"]:  # `::: figure {#fig:harbour}`, as pandoc-crossref labels it
-            figure.set("id", opening["id"])
-        image = IMAGE_LINE.match(lines[0]) if lines else None
-        if image:
-            etree.SubElement(figure, "img", {"src": image["src"], "alt": image["alt"].strip()})
-            lines = lines[1:]
-        else:
-            problem = problem or "the figure has no image line `![alt](file)`"
-        if problem:
-            figure.set("data-problem", problem)
-        credit = None
-        if lines and (found := CREDIT_LINE.match(lines[-1])):
-            credit = found["credit"].strip()
-            lines = lines[:-1]
-        caption = " ".join(lines)
-        if caption or credit:
-            figcaption = etree.SubElement(figure, "figcaption")
-            if caption:
-                span = etree.SubElement(figcaption, "span", {"class": "caption"})
-                span.text = caption
-                span.tail = " " if credit else None
-            if credit:
-                etree.SubElement(figcaption, "span", {"class": "credit"}).text = credit
-
-
-    @staticmethod
-    def _closing_block(lines: list[str], blocks: list[str]) -> int | None:
-        """How many more blocks up to the closing `:::`; None if the figure is not closed."""
-        if any(line.strip() == FENCE_CLOSE for line in lines):
-            return 0
-        for count, block in enumerate(blocks, 1):
-            block_lines = block.split("\n")
-            if FENCE_OPEN.match(block_lines[0].strip()):
-                return None  # the next figure begins first
-            if any(line.strip() == FENCE_CLOSE for line in block_lines):
-                return count
-        return None
-
-
-class FigureExtension(Extension):
+class ListIndentExtension(Extension):
     def extendMarkdown(self, md):
-        # Before paragraphs (10) and after fenced code; a figure is a block.
-        md.parser.blockprocessors.register(FigureBlockProcessor(md.parser), "octavo-figure", 105)
+        # After whitespace is normalised (30), before fenced code is taken out (25).
+        md.preprocessors.register(ListIndentPreprocessor(md), "octavo-list-indent", 27)
 
 
 def make_markdown(language: str = "en") -> markdown.Markdown:
-    """The one Markdown parser for every output. `language`: the book's (quotes, labels)."""
+    """The one Markdown parser for every output. `language`: the book's (quotes, the
+    titles of callouts)."""
     return markdown.Markdown(
         extensions=[
-            "footnotes", "attr_list", "tables", "smarty", "sane_lists",
-            "toc", "pymdownx.tilde", FigureExtension(),
+            "footnotes", "attr_list", "tables", "smarty", "sane_lists", "toc",
+            "pymdownx.superfences", "pymdownx.highlight", "pymdownx.tilde",
+            ListIndentExtension(), DialectExtension(),
             # --- Real manuscripts (2): callouts, math, verse, inline extras (issue 14) ---
             "def_list", "abbr", "admonition", "pymdownx.caret", "pymdownx.mark",
             "pymdownx.tasklist", "pymdownx.arithmatex", EquationLabels(),
@@ -123,6 +63,8 @@ def make_markdown(language: str = "en") -> markdown.Markdown:
             # (quotes.pair_quotes: smarty cannot nest them, nor tell ’ from ‘).
             "smarty": {"smart_angled_quotes": False, "substitutions": quotes.SUBSTITUTIONS},
             "toc": {"permalink": False},
+            "tables": {"use_align_attribute": True},  # kept by the sanitiser, made a class
+            "pymdownx.highlight": HIGHLIGHT,
             # Bare TeX in span/div.arithmatex; mathtex typesets it for each output.
             "pymdownx.arithmatex": {"generic": True, "tex_inline_wrap": ["", ""],
                                     "tex_block_wrap": ["", ""], "inline_syntax": ["dollar"],

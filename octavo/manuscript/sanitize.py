@@ -33,7 +33,8 @@ ALLOWED_ATTRIBUTES = {
 # `data-*` attributes are kept (a bracketed span's `key=value`s), except those Octavo's
 # own layout reads.
 DATA_PREFIX = "data-"
-RESERVED_DATA = {"data-o", "data-number", "data-running-head", "data-problem"}
+RESERVED_DATA = {"data-o", "data-number", "data-running-head", "data-problem",
+                 "data-alt-from-caption"}
 URL_SCHEMES = {"http", "https", "mailto"}  # links; anything else loses its href
 # The sanitiser lets `file:` and `data:` image sources through so that the image
 # checks can refuse them with the manuscript line; links never keep them.
@@ -56,8 +57,9 @@ MARKDOWN_CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref
 RESERVED_CLASSES = {
     "back-cover", "back-identifier", "back-publisher", "byline", "caption", "chapter",
     "colophon", "colophon-title", "cover", "cover-byline", "cover-kicker", "cover-page",
-    "cover-publisher", "cover-subtitle", "cover-title", "credit", "end-mark", "footnote",
-    "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in", "note-number",
+    "cover-publisher", "cover-subtitle", "cover-title", "credit", "end-mark", "external",
+    "footnote", "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in",
+    "link-url", "note-number",
     "opening", "opening-paragraph", "plate", "subtitle", "text", "title", "titlepage",
     # made at load or per output from Markdown's own constructs (math, task lists)
     "math-display", "math-display-art", "math-inline", "math-error", "equation-number",

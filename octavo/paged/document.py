@@ -15,6 +15,7 @@ from lxml.html import builder as E
 
 from ..manuscript import front_matter
 from .layout_map import WORD_JOINER
+from .links import mark_external_links
 from ..manuscript.book import Book
 from ..manuscript.mathtex import math_for_paged
 from .placement import Placement
@@ -113,6 +114,7 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
     for chapter in book.chapters:
         body = chapter.copy_body()
         _internal_links(book, chapter, body)
+        mark_external_links(body)
         _inline_footnotes(body)
         math_for_paged(body)
         (placement or Placement()).apply(body)

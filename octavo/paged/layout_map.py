@@ -14,6 +14,8 @@ from ..manuscript.book import BLOCK_KEY
 from ..manuscript.pages import PageStart
 
 WORD_JOINER = "\u2060"  # set by paged.document after a word a note call follows; not text
+NOT_TEXT = {WORD_JOINER, "\u200b"}  # (and the zero-width spaces links.py puts in addresses)
+PAGED_ONLY = "link-url"  # the class of text only the PDFs have (links.py): not counted
 FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover")
 
 
@@ -63,7 +65,9 @@ def page_starts(document) -> list[PageStart]:
         first = first_figure = None
         in_figures = _figure_keys(page._page_box)
         for box, key in _walk(page._page_box, []):
-            if key is None or not isinstance(box, boxes.TextBox):
+            if key is None or not isinstance(box, boxes.TextBox) or (
+                    box.element is not None
+                    and PAGED_ONLY in (box.element.get("class") or "").split()):
                 continue
             if key in in_figures:
                 first_figure = first_figure or PageStart(number, key, consumed.get(key, 0))
@@ -74,7 +78,7 @@ def page_starts(document) -> list[PageStart]:
             if hyphen and hyphen != "-" and text.endswith(hyphen):
                 text = text[:-len(hyphen)]  # added by WeasyPrint at a line break
             consumed[key] = consumed.get(key, 0) + sum(
-                1 for c in text if not c.isspace() and c != WORD_JOINER)
+                1 for c in text if not c.isspace() and c not in NOT_TEXT)
         if first or first_figure:
             starts.append(first or first_figure)
     return starts

@@ -97,8 +97,8 @@ def install_hint(family: str) -> str:
 GREEK_FAMILY = "Octavo Greek"  # Noto Serif's Greek, claimed ahead of Charis's few letters
 FONT_STACK = (GREEK_FAMILY, BODY_FAMILY, FALLBACK_FAMILY, "Noto Naskh Arabic",
               "Noto Serif Hebrew", "Noto Serif Devanagari", "Noto Sans Math",
-              "Noto Sans Symbols2", "Noto Sans Symbols", "Noto Serif CJK SC", "DejaVu Sans",
-              "Symbola")
+              "Noto Sans Symbols2", "Noto Sans Symbols", "Noto Music", "Noto Serif CJK SC",
+              "DejaVu Sans", "Symbola")
 EMOJI_FAMILY = "Noto Color Emoji"
 # Families a PDF may draw text in without PDF-003 (each is chosen, not a fallback):
 # the stack, the CJK faces the `:lang()` rules pick, the emoji font.

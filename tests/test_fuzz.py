@@ -184,8 +184,9 @@ def test_what_the_fuzz_found_builds_cleanly(tmp_path):
     """Each failure the fuzz test found, in one manuscript (tests/fixtures/fuzz-found):
     a zero-width space, a variation selector, <q>, bidi overrides (in text, a task and
     code), ^[…] inside indented code, code that wraps without a space, a nested
-    definition list, a table header repeated on three pages, an empty heading, and a
-    link to another chapter's heading whose id a duplicate renamed."""
+    definition list, a table header repeated on three pages, an empty heading, headings
+    that hold a formula or are one, and a link to another chapter's heading whose id a
+    duplicate renamed."""
     from conftest import build_fixture
     result = build_fixture("fuzz-found", tmp_path)
     assert result.findings == []

@@ -11,6 +11,7 @@ from pathlib import Path
 import pikepdf
 
 from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES, pdf_font_names
+from ..manuscript.mathtex import text_without_math
 from ..pdfread.text import normalise
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
@@ -111,8 +112,9 @@ def outline_matches_headings(context: CheckContext) -> list[Finding]:
     book = context.book
     wanted = [normalise(book.display.title)]
     for chapter in book.chapters:
-        wanted += [normalise(h.text_content()) for h in chapter.body.iter("h1", "h2")
-                   if normalise(h.text_content())]  # an empty heading gets no bookmark
+        # a formula is a drawing (no text in a bookmark); an empty heading gets none
+        wanted += [normalise(text_without_math(h)) for h in chapter.body.iter("h1", "h2")
+                   if normalise(text_without_math(h))]
     findings = []
     for kind, path in _pdfs(context):
         with pikepdf.open(path) as pdf, pdf.open_outline() as outline:

@@ -253,6 +253,22 @@ def formulas(root):
             if MATH_CLASS in (element.get("class") or "").split()]
 
 
+def text_without_math(element) -> str:
+    """An element's text with its formulas left out (what a PDF's bookmark shows)."""
+    parts = []
+
+    def walk(node):
+        if MATH_CLASS in (node.get("class") or "").split():
+            return
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(element)
+    return "".join(parts)
+
+
 def _line(source: str, tex: str, start: int) -> tuple[int | None, int]:
     """1-based line of the first `tex` at or after `start` in the Markdown (else anywhere)."""
     at = source.find(tex, start)

@@ -13,6 +13,7 @@ and in any order. `manuscript()` draws a folder's files: {name: text or bytes}.
 from __future__ import annotations
 
 import io
+import re
 
 from hypothesis import strategies as st
 from PIL import Image
@@ -241,6 +242,7 @@ def png() -> bytes:
     return data.getvalue()
 
 
+FRONT_MATTER = re.compile(r"---\ntitle: [^\n]*\nlang: en\n---\n\n")
 METADATA = """title = "Fuzz {n}"
 language = "{language}"
 date = "2024"
@@ -267,7 +269,8 @@ def manuscript(draw) -> dict[str, str | bytes]:
         names.append("02-more.md")
     # The link targets #start, #second and #top always exist, once (front matter first).
     first = files[names[0]]
-    front = first[:first.index("---\n\n", 4) + 5] if first.startswith("---\n") else ""
+    header = FRONT_MATTER.match(first)
+    front = header.group(0) if header else ""
     files[names[0]] = front + "# Start {#start}\n\n" + first[len(front):] \
         + "\n<a id=\"top\"></a>\n"
     for name in names:  # every note reference gets its note (under four words: a note

@@ -185,8 +185,9 @@ def test_what_the_fuzz_found_builds_cleanly(tmp_path):
     a zero-width space, a variation selector, <q>, bidi overrides (in text, a task and
     code), ^[…] inside indented code, code that wraps without a space, a nested
     definition list, a table header repeated on three pages, an empty heading, headings
-    that hold a formula or are one, and a link to another chapter's heading whose id a
-    duplicate renamed."""
+    that hold a formula or are one, notes called in headings and inside a link's text
+    (numbered in the order the text calls them), and a link to another chapter's
+    heading whose id a duplicate renamed."""
     from conftest import build_fixture
     result = build_fixture("fuzz-found", tmp_path)
     assert result.findings == []
@@ -195,6 +196,9 @@ def test_what_the_fuzz_found_builds_cleanly(tmp_path):
                 if "02-links.md" in a.get("href", ""))
     assert link.get("href") == "02-links.md#shared_2"
     assert "shared_2" in result.book.chapters[1].ids()
-    notes = [li for chapter in result.book.chapters for li in chapter.body.iter("li")
+    notes = [li for li in result.book.chapters[0].body.iter("li")
              if "octavo-inline" in (li.get("id") or "")]
     assert notes == []  # ^[…] in indented code stays code
+    calls = [a.text for a in result.book.chapters[2].body.iter("a")
+             if "footnote-ref" in (a.get("class") or "")]
+    assert calls == ["1", "2", "3", "4"]  # in the order the text calls them

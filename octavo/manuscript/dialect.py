@@ -21,7 +21,7 @@ from . import quotes
 from .blocks import Attributions, FencedDivs, LineBlocks
 from .dialect_blocks import DialectExtension
 from .dialect_lists import ListIndentPreprocessor
-from .inline import BackslashBreaks, BracketedSpans, InlineNotes
+from .inline import BackslashBreaks, BracketedSpans, InlineNotes, NotesOutOfLinks
 from .mathtex import EquationLabels
 
 # Code: fenced (``` and ~~~) and indented, highlighted by Pygments with CSS classes
@@ -54,11 +54,13 @@ def make_markdown(language: str = "en") -> markdown.Markdown:
             "def_list", "abbr", "admonition", "pymdownx.caret", "pymdownx.mark",
             "pymdownx.tasklist", "pymdownx.arithmatex", EquationLabels(),
             FencedDivs(language=language), LineBlocks(), Attributions(), InlineNotes(),
-            BracketedSpans(), BackslashBreaks(),
+            BracketedSpans(), BackslashBreaks(), NotesOutOfLinks(),
         ],
         extension_configs={
+            # Numbered in the order the text calls them (as pandoc does, and as the PDFs'
+            # footnote counter does): ^[inline notes] are defined after the text.
             "footnotes": {"BACKLINK_TEXT": "\u2191", "SUPERSCRIPT_TEXT": "{}",
-                          "BACKLINK_TITLE": "Back to the text"},
+                          "BACKLINK_TITLE": "Back to the text", "USE_DEFINITION_ORDER": False},
             # Quotes are placeholders here, paired in the book's language at load
             # (quotes.pair_quotes: smarty cannot nest them, nor tell ’ from ‘).
             "smarty": {"smart_angled_quotes": False, "substitutions": quotes.SUBSTITUTIONS},

@@ -8,6 +8,9 @@
   `<span>` with those attributes; other `key=value` pairs become `data-key` attributes
   (kept by the sanitiser: `[term]{.index see="x"}` keeps what it says).
 - `BackslashBreaks`: a backslash at the end of a line is a hard line break.
+- `NotesOutOfLinks`: a note called inside a link's text (`[words^[note]](url)`) is
+  called right after the link instead: a link inside a link is no HTML (the sanitiser's
+  parser would tear the two apart and lose the note).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from markdown.extensions import Extension
 from markdown.extensions.attr_list import get_attrs_and_remainder
 from markdown.inlinepatterns import InlineProcessor, SubstituteTagInlineProcessor
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 
 INLINE_NOTE_LABEL = "octavo-inline-{}"
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -211,3 +215,39 @@ class BackslashBreaks(Extension):
         # Before escapes (180), which would keep the backslash.
         md.inlinePatterns.register(SubstituteTagInlineProcessor(r"\\\n", "br"),
                                    "octavo-backslash-break", 181)
+
+
+# ---------- notes called inside links ----------
+
+class NotesOutOfLinksProcessor(Treeprocessor):
+    def run(self, root):
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for link in list(root.iter("a")):
+            if "footnote-ref" in (link.get("class") or "") or link not in parents:
+                continue
+            calls = [sup for sup in link.iter("sup")
+                     if any("footnote-ref" in (a.get("class") or "") for a in sup.iter("a"))]
+            holder = parents[link]
+            at = list(holder).index(link)
+            for call in calls:
+                inside = parents[call]
+                position = list(inside).index(call)
+                if call.tail:  # the text after the call stays in the link
+                    if position:
+                        previous = inside[position - 1]
+                        previous.tail = (previous.tail or "") + call.tail
+                    else:
+                        inside.text = (inside.text or "") + call.tail
+                inside.remove(call)
+                call.tail, link.tail = link.tail, None
+                at += 1
+                holder.insert(at, call)
+                link = call  # the next call follows this one
+        return root
+
+
+class NotesOutOfLinks(Extension):
+    def extendMarkdown(self, md):
+        # After the inline patterns (20) made links and note calls.
+        md.treeprocessors.register(NotesOutOfLinksProcessor(md), "octavo-notes-out-of-links",
+                                   19.5)

@@ -254,11 +254,13 @@ def formulas(root):
 
 
 def text_without_math(element) -> str:
-    """An element's text with its formulas left out (what a PDF's bookmark shows)."""
+    """An element's text with its formulas and note calls left out (what a PDF's bookmark
+    shows: a formula is a drawing, a note call a float)."""
     parts = []
 
     def walk(node):
-        if MATH_CLASS in (node.get("class") or "").split():
+        classes = (node.get("class") or "").split()
+        if MATH_CLASS in classes or "footnote-ref" in classes:
             return
         parts.append(node.text or "")
         for child in node:

@@ -125,8 +125,16 @@ def metadata_is_complete(context: CheckContext) -> list[Finding]:
             if not getattr(meta, key)]
 
 
+def structure_notes(context: CheckContext) -> list[Finding]:
+    """What the structure stage noticed without stopping the build (an entry of the
+    bibliography never cited: REF-001)."""
+    structure = getattr(context.book, "structure", None)
+    return [Finding(note.code, note.severity, note.message, note.where)
+            for note in (structure.notes if structure is not None else [])]
+
+
 MANUSCRIPT_CHECKS = [
     figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
     quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
-    metadata_is_complete,
+    metadata_is_complete, structure_notes,
 ]

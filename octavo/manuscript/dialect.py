@@ -20,7 +20,12 @@ import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
-FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*$")
+from .cite_syntax import CitationExtension
+from .spans import SpanExtension
+from .table_caption import TableCaptionExtension
+from .xref_syntax import XrefExtension
+
+FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*(?:\{[ \t]*#(?P<id>[^\s{}]+)[ \t]*\})?[ \t]*$")
 FENCE_CLOSE = ":::"
 IMAGE_LINE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+"[^"]*")?\)\s*$')
 CREDIT_LINE = re.compile(r"^Credit:\s*(?P<credit>.+)$", re.IGNORECASE)
@@ -37,6 +42,7 @@ class FigureBlockProcessor(BlockProcessor):
         return bool(FENCE_OPEN.match(block.split("\n", 1)[0]))
 
     def run(self, parent, blocks):
+        opening = FENCE_OPEN.match(blocks[0].split("\n", 1)[0])
         lines = blocks.pop(0).split("\n")[1:]
         closing = self._closing_block(lines, blocks)
         problem = None
@@ -53,6 +59,8 @@ class FigureBlockProcessor(BlockProcessor):
         lines = [line.strip() for line in lines if line.strip()]
 
         figure = etree.SubElement(parent, "figure", {"class": "plate"})
+        if opening["id"]:  # `::: figure {#fig:harbour}`: a label to refer to
+            figure.set("id", opening["id"])
         image = IMAGE_LINE.match(lines[0]) if lines else None
         if image:
             etree.SubElement(figure, "img", {"src": image["src"], "alt": image["alt"].strip()})
@@ -102,6 +110,15 @@ def make_markdown() -> markdown.Markdown:
         extensions=[
             "footnotes", "attr_list", "tables", "smarty", "sane_lists",
             "toc", "pymdownx.tilde", FigureExtension(),
+            # Book structure (octavo/structure/ reads what these leave in the tree):
+            # citations `[@key, p. 33]`, `@key says` and `::: refs`; cross-references
+            # `@fig:id`, `[@fig:a; @fig:b]`, `[-@fig:id]`; bracketed spans
+            # `[term]{.index entry="…"}` for the index; `Table: caption {#tbl:id}`;
+            # fenced code, which `{#lst:id}` labels as a listing. Labels on headings
+            # (`{#sec:id}`), and `{.part}`, `{.appendix}`, `{.unnumbered}` and
+            # `{.frontmatter}` headings, are attr_list's.
+            XrefExtension(), CitationExtension(), SpanExtension(), TableCaptionExtension(),
+            "pymdownx.superfences",
         ],
         extension_configs={
             "footnotes": {"BACKLINK_TEXT": "\u2191", "SUPERSCRIPT_TEXT": "{}",

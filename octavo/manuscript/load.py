@@ -143,7 +143,8 @@ def _load_chapter(index: int, source: Path, text: str, html: str) -> Chapter:
 
 
 # Ids Octavo gives elements around and between the chapters (PDF and EPUB).
-FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading"}
+FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading",
+                    "contents", "contents-heading", "index", "index-heading"}
 GENERATED_ID = re.compile(r"^(ch\d+(-\d+)?|page-\d+)$")
 
 

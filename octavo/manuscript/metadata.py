@@ -16,6 +16,23 @@ REQUIRED = ("title", "language", "identifier")
 TEXT_KEYS = ("title", "short_title", "subtitle", "language", "date", "publisher", "rights", "cover",
              "identifier", "description", "slug", "modified")
 LIST_KEYS = ("authors", "subjects", "chapters")
+# The book's structure (octavo/structure/): contents, numbering, cross-references,
+# citations and the index. Each key: the type and values it takes (validated below).
+STRUCTURE_KEYS = {
+    "contents": "bool",            # a contents page (default: two or more chapters)
+    "contents_depth": (1, 2, 3),   # heading levels in the contents page
+    "contents_in_epub": "bool",    # an in-book contents page in the EPUB too (it has its nav)
+    "numbering": ("chapters", "book", "none"),  # chapter numbers; figures 2.3 or 7
+    "appendices": "list",          # chapter files lettered A, B, … (or a `{.appendix}` heading)
+    "chapters_open": ("right", "any"),  # chapters start on a recto, or on the next page
+    "xref_pages": "bool",          # "Figure 2.3 on page 41" in the PDFs
+    "bibliography": "path",        # refs.bib (BibTeX) or refs.json (CSL-JSON)
+    "csl": "path",                 # a CSL style (default: Chicago author-date, 17th ed.)
+    "index": "bool",               # an index (default: when any entry is marked)
+}
+# Every key metadata.toml may set (the design's [design] table and an unknown-key check
+# add to this list).
+KNOWN_KEYS = (*TEXT_KEYS, *LIST_KEYS, *STRUCTURE_KEYS)
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -36,6 +53,17 @@ class Metadata:
     authors: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
     cover: str | None = None
+    # The book's structure (see STRUCTURE_KEYS); None: decided from the book itself.
+    contents: bool | None = None
+    contents_depth: int = 2
+    contents_in_epub: bool = False
+    numbering: str | None = None
+    appendices: tuple[str, ...] = ()
+    chapters_open: str = "right"
+    xref_pages: bool = False
+    bibliography: str | None = None
+    csl: str | None = None
+    index: bool | None = None
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -137,6 +165,7 @@ def load_metadata(folder: Path) -> Metadata:
     slug = data.get("slug") or slugify(data["title"])
     if slugify(slug) != slug:
         fail("slug", f"slug {slug!r} must be lower-case words joined by hyphens")
+    structure = structure_settings(data, chapters, fail)
     return Metadata(
         title=data["title"].strip(), language=data["language"],
         identifier=data["identifier"].strip(), slug=slug, chapters=chapters,
@@ -145,4 +174,29 @@ def load_metadata(folder: Path) -> Metadata:
         description=data.get("description"),
         authors=tuple(data.get("authors", ())),
         subjects=tuple(data.get("subjects", ())),
-        cover=data.get("cover"), source=path)
+        cover=data.get("cover"), source=path, **structure)
+
+
+def structure_settings(data: dict, chapters: tuple[str, ...], fail) -> dict:
+    """The STRUCTURE_KEYS set in `data`, validated; `fail(key, message, hint)` raises."""
+    settings = {}
+    for key, kind in STRUCTURE_KEYS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if kind == "bool" and not isinstance(value, bool):
+            fail(key, f"{key!r} must be true or false", hint=f"write `{key} = true`")
+        elif kind == "list" and not (isinstance(value, list)
+                                     and all(isinstance(v, str) for v in value)):
+            fail(key, f"{key!r} must be a list of strings")
+        elif kind == "path" and not (isinstance(value, str) and value.strip()):
+            fail(key, f"{key!r} must be a file name inside the manuscript folder")
+        elif isinstance(kind, tuple) and (value not in kind or isinstance(value, bool)):
+            shown = " or ".join(repr(v) if isinstance(v, str) else str(v) for v in kind)
+            fail(key, f"{key!r} is {value!r}; it must be {shown}")
+        settings[key] = tuple(value) if kind == "list" else value
+    for name in settings.get("appendices", ()):
+        if name not in chapters:
+            fail("appendices", f"appendix {name!r} is not one of the book's chapters",
+                 hint="list chapter files named in `chapters`")
+    return settings

@@ -14,7 +14,7 @@ from ..manuscript.book import BLOCK_KEY
 from ..manuscript.pages import PageStart
 
 WORD_JOINER = "\u2060"  # set by paged.document after a word a note call follows; not text
-FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover")
+FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover", "contents", "index")
 
 
 def _walk(box, keys):

@@ -53,7 +53,7 @@ class ContentDocument:
     title: str  # its <title>, and its label in the table of contents
     kind: str  # "cover", "colophon", "titlepage", "contents", "chapter" or "index"
     root: lxml_html.HtmlElement  # the element placed in <body>
-    body_type: str  # epub:type of <body>: "frontmatter", "bodymatter" or "index"
+    body_type: str  # epub:type of <body>: "frontmatter", "bodymatter" or "backmatter"
     chapter: Chapter | None = None
     headings: list[Heading] = field(default_factory=list)
     title_heading: Heading | None = None  # the heading that opens the document, if any
@@ -158,7 +158,7 @@ def structure_documents(book: Book, pages: PageMap | None) -> tuple[list, list]:
     if structure.index and structure.index_marks:
         root = index_page(book, pages or PageMap.placeholder(), epub=True)
         after.append(ContentDocument("index.xhtml", root.findtext("h1"), "index", root,
-                                     "index"))
+                                     "backmatter"))
     return before, after
 
 

@@ -20,6 +20,7 @@ from .dialect import smarten
 from .images import ImageInfo, inspect_image
 from .metadata import METADATA_FILE, Metadata, key_line, load_metadata
 from .sanitize import SCHEME, markdown_to_html
+from .xref_syntax import is_label
 
 MAX_DEPTH = 40  # elements inside a chapter's <section>
 FOOTNOTE_ID = re.compile(r"^fn(ref\d*)?:(.+)$")  # fn:x, fnref:x, fnref2:x (a second call)
@@ -172,6 +173,12 @@ def _unique_ids(book: Book) -> set[str]:
             if value not in taken and not GENERATED_ID.match(value):
                 taken.add(value)
                 continue
+            if is_label(value):  # a cross-reference label names one thing only
+                at = chapter.markdown.find(f"#{value}")
+                raise OctavoError(f"the label {value!r} is given twice", chapter.source,
+                                  chapter.markdown.count("\n", 0, at) + 1 if at >= 0 else None,
+                                  hint="give each figure, table, equation, listing and "
+                                       "heading its own label")
             number = 2
             while f"{value}_{number}" in taken:
                 number += 1

@@ -29,7 +29,8 @@ from .cite_sources import CitationError, load_references
 from .model import Note, Structure
 from .terms import csl_locale, terms_for
 
-DEFAULT_CSL = STYLES / "csl" / "chicago-author-date-17th-edition.csl"
+BUNDLED_CSL = STYLES / "csl"  # the styles Octavo ships, with their licences (README.md)
+DEFAULT_CSL = BUNDLED_CSL / "chicago-author-date-17th-edition.csl"
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".bibtex", ".json")
 UNUSED = "REF-001"  # docs/checks.md
 SMALL_CAPS = re.compile(r'<span style="font-variant:\s*small-caps;?">')
@@ -46,11 +47,11 @@ def _is_citation(element) -> bool:
 def _in_reading_order(body):
     """(span, in a note) for every citation of a chapter, a note's where its call is."""
     notes = {item.get("id"): item for item in body.xpath("./div[@class='footnote']/ol/li[@id]")}
-    inside_notes = {id(element) for item in notes.values() for element in item.iter()}
+    inside_notes = {element for item in notes.values() for element in item.iter()}  # kept alive
 
     def walk(element):
         for child in element:
-            if id(child) in inside_notes:
+            if child in inside_notes:
                 continue
             if _is_citation(child):
                 yield child, False
@@ -95,6 +96,19 @@ def _manuscript_file(book: Book, key: str, suffixes: tuple[str, ...]) -> Path:
     return path
 
 
+def _style(book: Book) -> Path:
+    """The CSL style: `csl` in the manuscript folder, or a style Octavo ships named
+    without a path (`csl = "chicago-notes-bibliography-17th-edition"`), or the default."""
+    name = book.metadata.csl
+    if not name:
+        return DEFAULT_CSL
+    bundled = BUNDLED_CSL / (name if name.endswith(".csl") else f"{name}.csl")
+    if "/" not in name and "\\" not in name and not (book.folder / name).exists() \
+            and bundled.is_file():
+        return bundled
+    return _manuscript_file(book, "csl", (".csl",))
+
+
 def _engine(book: Book, bibliography: Path) -> CitationEngine:
     try:
         source = load_references(bibliography)
@@ -104,7 +118,7 @@ def _engine(book: Book, bibliography: Path) -> CitationEngine:
     except (OSError, UnicodeDecodeError) as error:
         raise OctavoError(f"the bibliography cannot be read: {error}", bibliography,
                           hint="save it as UTF-8 text") from None
-    style = _manuscript_file(book, "csl", (".csl",)) if book.metadata.csl else DEFAULT_CSL
+    style = _style(book)
     try:
         return CitationEngine(style, source.refs, locale=csl_locale(book.metadata.language),
                               source_path=bibliography.name, source_lines=source.lines)

@@ -105,8 +105,9 @@ def _reference(kind: str, words: str, targets: list[str], known: dict, epub: boo
     for number, target in enumerate(targets):
         span[-1].tail = (span[-1].tail or "") + (" " if number == 0 else "; ")
         path = tuple(" ".join(level.split()) for level in target.split(";") if level.strip())
-        shown = ", ".join(path)
-        span.append(E.A(shown, href=f"#{known[path]}") if path in known else E.SPAN(shown))
+        shown, key = ", ".join(path), tuple(level.casefold() for level in path)
+        term = E.A(shown, href=f"#{known[key]}") if key in known else E.SPAN(shown)
+        span.append(_typed(term, epub, "index-term"))
     return span
 
 
@@ -116,7 +117,7 @@ def _entry(entry, known: dict, terms, epub: bool):
     if entry.locators:
         nodes += [", ", *_locators(entry, epub)]
     if entry.see:
-        nodes += [", " if entry.locators else " ",
+        nodes += [", ",
                   _reference("index-xref-preferred", terms.word("see"), entry.see, known, epub)]
     if entry.see_also:
         nodes += ["; " if entry.locators or entry.see else " ",
@@ -146,7 +147,7 @@ def index_page(book: Book, pages: PageMap, epub: bool = False):
     known: dict = {}
 
     def remember(entry):
-        known[entry.path] = entry.id
+        known[entry.key] = entry.id
         for child in entry.children:
             remember(child)
     for group in groups:
@@ -164,10 +165,12 @@ def index_page(book: Book, pages: PageMap, epub: bool = False):
                          "index-group")
         section.set("aria-labelledby", f"index-group-{number}")
         sections.append(section)
-    root = E.SECTION(E.CLASS("book-index"), heading, E.DIV(E.CLASS("index-columns"), *sections),
-                     id=INDEX_ID, role="doc-index")
-    root.set("aria-labelledby", "index-heading")
-    return root
+    # The heading stands outside the index proper: so the EPUB's body needs no "index"
+    # type (a body can take no matching ARIA role, which Ace asks for).
+    columns = _typed(E.SECTION(E.CLASS("index-columns"), *sections, role="doc-index"), epub,
+                     "index")
+    columns.set("aria-labelledby", "index-heading")
+    return E.SECTION(E.CLASS("book-index"), heading, columns, id=INDEX_ID)
 
 
 # ---------- cross-references: "on page 41" ----------
@@ -186,7 +189,7 @@ def add_xref_pages(root, structure: Structure, pages: PageMap) -> None:
         separators = terms.join(labels)
         text = " ".join(filter(None, [terms.word("on"), terms.noun("page", len(labels),
                                                                    capital=False)]))
-        text += " " + "".join(sep + label for sep, label in zip(separators, labels))
+        text += "\u00a0" + "".join(sep + label for sep, label in zip(separators, labels))
         page = E.SPAN(E.CLASS("xref-page"), " " + text)
         span.append(page)
 

@@ -78,12 +78,12 @@ class Entry:
     see: list[str] = field(default_factory=list)
     see_also: list[str] = field(default_factory=list)
     children: list["Entry"] = field(default_factory=list)
+    id: str = ""  # the entry's own id, for "see" links inside the index
 
     @property
-    def id(self) -> str:
-        """The entry's own id, for "see" links inside the index."""
-        slug = re.sub(r"[^\w]+", "-", " ".join(self.path).casefold()).strip("-")
-        return f"index-{slug or 'entry'}"
+    def key(self) -> tuple[str, ...]:
+        """The entry's path as it is matched: "Lamp room" and "lamp room" are one entry."""
+        return tuple(level.casefold() for level in self.path)
 
 
 @dataclass
@@ -119,24 +119,31 @@ def build(structure: Structure, pages: PageMap) -> list[Group]:
     entries: dict[tuple, Entry] = {}
     raw: dict[tuple, list[Locator]] = {}
     for mark in structure.index_marks:
-        for depth in range(1, len(mark.levels) + 1):
-            path = mark.levels[:depth]
-            if path not in entries:
-                entries[path] = Entry(path[-1], path)
+        levels = tuple(level.casefold() for level in mark.levels)  # "Lamp room" = "lamp room"
+        for depth in range(1, len(levels) + 1):
+            path = levels[:depth]
+            if path not in entries:  # shown as first written
+                entries[path] = Entry(mark.levels[depth - 1], mark.levels[:depth])
                 if depth == 1:
                     roots[path] = entries[path]
                 else:
                     entries[path[:-1]].children.append(entries[path])
-        entry = entries[mark.levels]
+        entry = entries[levels]
         for wanted, have in ((mark.see, entry.see), (mark.see_also, entry.see_also)):
             if wanted and wanted not in have:
                 have.append(wanted)
         page = pages.page(mark.id)
         if page is not None and not mark.see:
-            raw.setdefault(mark.levels, []).append(
+            raw.setdefault(levels, []).append(
                 Locator(page, pages.label_of_page(page), mark.id))
     for path, locators in raw.items():
         entries[path].locators = _runs(locators, pages.labels) if pages.labels else locators[:1]
+    taken: set[str] = set()
+    for path, entry in entries.items():
+        slug = re.sub(r"[^\w]+", "-", " ".join(path)).strip("-") or "entry"
+        entry.id = next(f"index-{slug}{'' if n == 1 else f'-{n}'}" for n in range(1, 10_000)
+                        if f"index-{slug}{'' if n == 1 else f'-{n}'}" not in taken)
+        taken.add(entry.id)
 
     def ordered(items: list[Entry]) -> list[Entry]:
         for item in items:

@@ -45,7 +45,7 @@ class Target:
 
     @property
     def name(self) -> str:
-        return f"{self.noun} {self.number}" if self.number else self.noun
+        return f"{self.noun}\u00a0{self.number}" if self.number else self.noun
 
 
 @dataclass

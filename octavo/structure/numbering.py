@@ -19,6 +19,7 @@ from lxml.html import builder as E
 
 from ..errors import OctavoError
 from ..manuscript.book import Book, Chapter
+from ..manuscript.dialect import smarten
 from .model import (APPENDIX, CHAPTER, FRONT, LABEL_CLASS, PART, TITLE_ATTRIBUTE, TITLE_CLASS,
                     UNNUMBERED, Division, Section, Structure, Target)
 from .terms import Terms
@@ -114,7 +115,7 @@ def number_divisions(found, structure: Structure, terms: Terms) -> None:
         counters[division.kind] += 1
         count = counters[division.kind]
         division.number = {CHAPTER: str, APPENDIX: letter, PART: roman}[division.kind](count)
-        division.label = f"{terms.noun(NOUNS[division.kind])} {division.number}"
+        division.label = f"{terms.noun(NOUNS[division.kind])}\u00a0{division.number}"
 
 
 def mark_headings(found, structure: Structure) -> None:
@@ -144,13 +145,13 @@ def mark_headings(found, structure: Structure) -> None:
 
 def sections_of(book: Book, found) -> None:
     """Each division's level-2 and level-3 headings, for the contents page."""
-    by_heading = {id(heading): division for division, heading in found if heading is not None}
+    by_heading = {heading: division for division, heading in found if heading is not None}
     headless = {division.chapter_id: division for division, heading in found if heading is None}
     for chapter in book.chapters:
         current = headless.get(chapter.id)
         for child in chapter.body:
             if child.tag == "h1":
-                current = by_heading.get(id(child), current)
+                current = by_heading.get(child, current)
             elif child.tag in ("h2", "h3") and current is not None and child.get("id"):
                 current.sections.append(Section(int(child.tag[1]), child.get("id"),
                                                 child.text_content().strip()))
@@ -160,13 +161,13 @@ def sections_of(book: Book, found) -> None:
 
 def _objects(book: Book, found):
     """(kind, element, division) for everything that may be numbered, in reading order."""
-    by_heading = {id(heading): division for division, heading in found if heading is not None}
+    by_heading = {heading: division for division, heading in found if heading is not None}
     headless = {division.chapter_id: division for division, heading in found if heading is None}
     for chapter in book.chapters:
         current = headless.get(chapter.id)
         for child in chapter.body:
-            if child.tag == "h1" and id(child) in by_heading:
-                current = by_heading[id(child)]
+            if child.tag == "h1" and child in by_heading:
+                current = by_heading[child]
             for element in child.iter():
                 if not isinstance(element.tag, str):
                     continue
@@ -198,7 +199,7 @@ def number_objects(book: Book, found, structure: Structure, terms: Terms) -> Non
         number = f"{division.number}.{counters[scope]}" if per_chapter else str(counters[scope])
         noun = terms.noun(NOUNS[kind])
         label = element.get("id") or ""
-        _caption(kind, element, f"{noun} {number}")  # a listing's id moves to its group
+        _caption(kind, element, f"{noun}\u00a0{number}")  # a listing's id moves to its group
         if label.startswith(f"{kind}:"):
             structure.targets[label] = Target(label, kind, number, noun, label, NOUNS[kind])
 
@@ -228,7 +229,7 @@ def _caption(kind: str, element, name: str) -> None:
             element.insert(0, caption)
         _prepend(caption, _label_span(name + "." if caption.text_content().strip() else name))
     elif kind == "eq":
-        element.append(E.SPAN(E.CLASS("equation-number"), f"({name.rsplit(' ', 1)[-1]})"))
+        element.append(E.SPAN(E.CLASS("equation-number"), f"({name.rsplit(chr(0xa0), 1)[-1]})"))
     else:
         _wrap_listing(element, name)
 
@@ -237,8 +238,8 @@ def _wrap_listing(element, name: str) -> None:
     """A labelled code block: a figure-like group with its caption over the code. Its
     title is the fence's `title="…"` (pymdownx shows it as `span.filename`)."""
     title_element = element.find(".//span[@class='filename']")
-    title = element.get("data-caption") or element.get("title") or (
-        title_element.text_content().strip() if title_element is not None else "")
+    title = smarten(element.get("data-caption") or element.get("title") or (
+        title_element.text_content().strip() if title_element is not None else ""))
     if title_element is not None:
         title_element.drop_tree()
     label = element.attrib.pop("id")

@@ -83,7 +83,7 @@ def _render(span, targets: list[Target], number_only: bool, terms: Terms) -> Non
                 pieces.append([_link(group[0], group[0].name)])
             else:
                 links = [_link(t, t.number) for t in group]
-                pieces.append([terms.noun(group[0].term, len(group)) + " "] +
+                pieces.append([terms.noun(group[0].term, len(group)) + "\u00a0"] +
                               _joined(links, terms))
     _append(span, _joined(pieces, terms))
 

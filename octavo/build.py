@@ -88,7 +88,8 @@ def build(options: BuildOptions) -> BuildResult:
         pages_job = jobs.fork(read_pages_once, options, cache, tagged or made.current("print-pdf"),
                               proof)                               # pdfium: proof and text
         if screen:
-            screen_from_tagged(tagged, screen, images.result())    # trimmed, images downsampled
+            screen_from_tagged(tagged, screen, images.result(),    # trimmed, images downsampled
+                               layout.pages.labels)                # roman front matter
         context = finished(options, cache, book, layout, made, print_job)  # PDFs made: so
         booklet_job = jobs.meanwhile(booklet_edition, options, cache, context, booklet)
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]

@@ -256,7 +256,7 @@ def test_speed_300_citations_over_300_entries(tmp_path):
     clusters = [Cluster([CiteItem(f"key{(i * 7 + j * 13) % 300}",
                                   str(rnd.randint(1, 300)) if rnd.random() < 0.4 else None)
                          for j in range(rnd.choice([1, 1, 1, 2, 3]))]) for i in range(300)]
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other work on the machine does not count
     result = CitationEngine(AD, source.refs).process(clusters)
     assert len(result.bibliography) == 300
-    assert time.perf_counter() - started < 8  # ~1.5 s here; citeproc-py unpatched: ~28 s
+    assert time.process_time() - started < 8  # ~1.5 s here; citeproc-py unpatched: ~28 s

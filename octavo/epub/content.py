@@ -230,14 +230,16 @@ def add_end_mark(documents: list[ContentDocument]) -> None:
         last.append(front_matter.end_mark())
 
 
-def mark_opening_paragraph(documents: list[ContentDocument]) -> None:
-    """The first paragraph of the text opens in small capitals (CSS ::first-line)."""
+def mark_opening_paragraph(documents: list[ContentDocument], every_chapter: bool = False) -> None:
+    """The first paragraph of the text opens in small capitals (CSS ::first-line); in a
+    book (`every_chapter`), the first paragraph of every chapter, as in the PDFs."""
     for doc in documents:
         if doc.kind == "chapter":
             first = next((p for p in doc.root.iter("p") if p.getparent() is doc.root), None)
             if first is not None:
                 first.set("class", (first.get("class", "") + " opening-paragraph").strip())
-            return
+            if not every_chapter:
+                return
 
 
 def set_image_sources(documents: list[ContentDocument], sources: dict[str, str]) -> None:

@@ -86,7 +86,8 @@ def _documents(book: Book, starts: list[PageStart] | None, parts: "EpubParts",
     before, after = content.structure_documents(book, pages)
     documents = content.front_documents(book, parts.cover.name, parts.alt) + before \
         + content.chapter_documents(book) + after
-    content.mark_opening_paragraph(documents)
+    content.mark_opening_paragraph(documents, book.structure is not None
+                                   and book.structure.is_book)
     content.set_image_sources(documents, parts.sources)
     marks, problems = place_page_markers(documents, starts, pages) if starts is not None \
         else ([], [])

@@ -103,6 +103,22 @@ def _split_at_divisions(body) -> list:
     return sections
 
 
+def _opening_paragraphs(article, every_chapter: bool) -> list:
+    """The paragraph that opens the text; in a book, the one that opens each chapter (the
+    first paragraph after a chapter's heading, none after a part's)."""
+    if not every_chapter:
+        first = next(article.iter("p"), None)
+        return [first] if first is not None else []
+    found = []
+    for heading in article.iter("h1"):
+        if "part" in (heading.get("class") or "").split():
+            continue
+        following = next((e for e in heading.itersiblings() if e.tag in ("p", "h1", "h2")), None)
+        if following is not None and following.tag == "p":
+            found.append(following)
+    return found
+
+
 def _lead_in(paragraph) -> None:
     """Set the first words of the text in small capitals, as a magazine opening does."""
     text = paragraph.text or ""
@@ -146,8 +162,7 @@ def paged_document(book: Book, placement: Placement | None = None,
             front.extend(sections)
         else:
             article.extend(sections)
-    first = next(article.iter("p"), None)
-    if first is not None:
+    for first in _opening_paragraphs(article, structure is not None and structure.is_book):
         first.set("class", (first.get("class", "") + " opening-paragraph").strip())
         _lead_in(first)
     last = front_matter.last_text_paragraph(article)

@@ -5,6 +5,7 @@ from, and the file as it was left (size, mtime). A build then remakes only the
 outputs whose inputs changed (or whose file was removed or touched):
 
     layout     = code + manuscript folder + paged styles (styles/ except epub.css)
+                 (the book's code and manuscript include the bundled CSL styles, styles/csl/)
     pdf, print-pdf, proof, other paged outputs = layout + SOURCE_DATE_EPOCH
     booklet    = layout + SOURCE_DATE_EPOCH + sheet, creep and marks
     epub       = code + manuscript + styles/epub.css + SOURCE_DATE_EPOCH + the PDF's
@@ -125,7 +126,9 @@ class BuildCache:
         self.styles = Path(getattr(options, "styles", None) or STYLES)
         self.old = self._load()
         code = code_fingerprint()
-        self.book_key = _hash("book", code, tree_fingerprint(Path(options.manuscript)))
+        # The bundled CSL styles format the citations of every output, the EPUB's too.
+        self.book_key = _hash("book", code, tree_fingerprint(Path(options.manuscript)),
+                              tree_fingerprint(STYLES / "csl"))
         paged = tree_fingerprint(self.styles, skip=EPUB_STYLES)
         self.layout_key = _hash("layout", self.book_key, paged)
         self.epub_styles = files_fingerprint(self.styles, EPUB_STYLES)

@@ -68,10 +68,17 @@ def test_unknown_citation_key_names_file_line_and_the_closest_key(tmp_path):
 
 
 def test_citing_without_a_bibliography_is_an_error(tmp_path):
-    folder = manuscript(tmp_path / "m", {"a.md": "Text [@smith2020].\n"})
+    folder = manuscript(tmp_path / "m", {"a.md": "The @property decorator.\n\nText [@smith2020].\n"})
     with pytest.raises(OctavoError) as error:
         annotated(folder)
-    assert error.value.line == 1 and "bibliography" in error.value.hint
+    assert error.value.line == 3 and "bibliography" in error.value.hint
+
+
+def test_a_bare_at_name_is_text_in_a_book_without_bibliography(tmp_path):
+    folder = manuscript(tmp_path / "m", {"a.md": "Use the @property decorator, @alice.\n"})
+    tree = annotated(folder).chapters[0].body
+    assert flat(tree) == "Use the @property decorator, @alice."
+    assert tree.find(".//span") is None
 
 
 def test_bibliography_outside_the_folder_is_refused(tmp_path):

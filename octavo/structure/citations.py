@@ -67,6 +67,21 @@ def _in_reading_order(body):
         yield from ((span, True) for span in item.iter("span") if _is_citation(span))
 
 
+def _left_as_text(span) -> bool:
+    """Without a bibliography, a bare `@name` (no brackets) is no citation: its text stays."""
+    items = cluster_items(span)
+    if not items or not all(item.author_in_text for item in items):
+        return False
+    text = span.text_content()
+    previous = span.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text + (span.tail or "")
+    else:
+        span.getparent().text = (span.getparent().text or "") + text + (span.tail or "")
+    span.getparent().remove(span)
+    return True
+
+
 def _source_line(chapter: Chapter, raw: str, nth: int) -> int | None:
     start = -1
     for _ in range(nth + 1):
@@ -150,6 +165,8 @@ def cite(book: Book, structure: Structure) -> None:
     found = []  # (chapter, span, in a note)
     for chapter in book.chapters:
         found += [(chapter, span, in_note) for span, in_note in _in_reading_order(chapter.body)]
+    if not book.metadata.bibliography:  # "the @property decorator" is text, not a citation
+        found = [entry for entry in found if not _left_as_text(entry[1])]
     if not found and not book.metadata.bibliography:
         return
     clusters, seen = [], {}

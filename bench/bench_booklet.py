@@ -1,11 +1,14 @@
-"""Benchmark: impose a 300-page A5 book as a saddle-stitched A4 booklet.
+"""Benchmark: impose a 412-page A5 book in signatures on A4 sheets (the budget: 0.5 s).
 
-    .venv/bin/python bench/bench_booklet.py [--pages 300] [--runs 5] [--source book.pdf]
+    .venv/bin/python bench/bench_booklet.py [--pages 412] [--runs 5] [--source book.pdf]
+        [--binding auto|saddle|signatures] [--signature-sheets 4]
 
 Makes a realistic A5 book with WeasyPrint (justified text in an embedded font, running
-folios, an image every 25 pages; about 10 s, not timed), imposes it once to warm up, then
-times `impose_booklet` over --runs runs and prints JSON with the median and the minimum.
-Not part of the test suite: timings belong here, not in a timed test.
+folios, an image every 25 pages; about 15 s, not timed), imposes it once to warm up, then
+times `impose_booklet` over --runs runs, and the booklet check (which reads every side
+back), and prints JSON with the medians, the minimum and whether the imposition kept
+within --budget seconds. Not part of the test suite: timings belong here, not in a
+timed test.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from octavo.booklet.impose import impose_booklet  # noqa: E402
+from octavo.booklet.instructions import print_instructions  # noqa: E402
+from octavo.checks import CheckContext  # noqa: E402
+from octavo.checks.booklet_checks import booklet_is_imposed_right  # noqa: E402
 
 WORDS = ("the foreign policy of a state rests on its national interests and answers the "
          "challenges of its time while diplomacy builds bridges between neighbours trade "
@@ -79,29 +85,48 @@ def make_book(pages: int, folder: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=300)
+    parser.add_argument("--pages", type=int, default=412)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--source", type=Path, help="impose this PDF instead of making one")
+    parser.add_argument("--binding", default="auto", choices=("auto", "saddle", "signatures"))
+    parser.add_argument("--signature-sheets", type=int, default=4)
+    parser.add_argument("--budget", type=float, default=0.5, help="seconds (default: 0.5)")
     args = parser.parse_args()
+    options = {"binding": args.binding, "signature_sheets": args.signature_sheets}
     with tempfile.TemporaryDirectory(prefix="octavo-bench-") as tmp:
         folder = Path(tmp)
         source = args.source or make_book(args.pages, folder)
-        target = folder / "booklet.pdf"
-        info = impose_booklet(source, target)  # warm-up
+        target, text = folder / "booklet.pdf", folder / "booklet.txt"
+        info = impose_booklet(source, target, **options)  # warm-up
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            info = impose_booklet(source, target)
+            info = impose_booklet(source, target, **options)
             times.append(time.perf_counter() - start)
+        text.write_text(print_instructions(info), encoding="utf-8")
+        context = CheckContext(None, None, {"booklet": target, "print-pdf": source,
+                                            "booklet-txt": text})
+        checks, findings = [], []
+        for _ in range(max(1, args.runs // 2)):
+            start = time.perf_counter()
+            findings = booklet_is_imposed_right(context)
+            checks.append(time.perf_counter() - start)
+        median = statistics.median(times)
         print(json.dumps({
             "pages": info.pages_in,
+            "binding": info.binding,
+            "signatures": len(info.signatures),
+            "signature_sheets": sorted(set(info.signatures), reverse=True),
             "sheets": info.sheets,
             "sides": info.sides,
             "source_bytes": source.stat().st_size,
             "booklet_bytes": target.stat().st_size,
             "runs": args.runs,
-            "seconds_median": round(statistics.median(times), 4),
+            "seconds_median": round(median, 4),
             "seconds_min": round(min(times), 4),
+            "within_budget": median <= args.budget,
+            "check_seconds_median": round(statistics.median(checks), 4),
+            "check_findings": len(findings),
         }))
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .booklet.impose import BookletInfo, impose_booklet
+from .booklet.impose import BookletInfo, impose_booklet, refusal
+from .booklet.instructions import print_instructions
+from .errors import OctavoError
 from .runner.cache import BuildCache
 from .checks import ERROR, CheckContext, Finding, read_shared
 from .checks.text import expected_sentences
@@ -24,7 +27,7 @@ from .pdfread.text import adopt_texts, read_pages, remember
 from .paged.proof import write_proof_sheet
 from .paged.render import PAGED_CSS, Layout, page_starts, render
 from .paged.write import print_from_tagged, screen_from_tagged, screen_images, write_tagged_pdf
-from .report import write_report
+from .report import for_release, write_report
 
 
 @dataclass
@@ -57,7 +60,9 @@ class Stopwatch:
 
 
 OUTPUT_SUFFIXES = {"pdf": ".pdf", "print-pdf": "-print.pdf", "booklet": "-booklet.pdf",
-                   "epub": ".epub", "proof": "-proof.png"}  # kind -> file name after the slug
+                   "booklet-txt": "-booklet.txt", "epub": ".epub",
+                   "proof": "-proof.png"}  # kind -> file name after the slug
+BOOKLET_KINDS = ("booklet", "booklet-txt")  # the booklet and its instructions: made together
 PAGED_KINDS = ("pdf", "print-pdf")  # made from the layout (booklet and proof: from the PDFs)
 
 
@@ -78,7 +83,8 @@ def build(options: BuildOptions) -> BuildResult:
             cache.laid_out(result.layout, page_starts(result.layout))  # page list, page map
         clock.lap("layout")
         layout, made = result.layout, cache.outputs(outputs)
-        screen, printed, booklet, epub, proof = made.targets(book.metadata.slug, OUTPUT_SUFFIXES)
+        screen, printed, booklet, text, epub, proof = made.targets(book.metadata.slug,
+                                                                   OUTPUT_SUFFIXES)
         parts = epub_parts.result() if epub else epub_parts.cancel()  # None: the EPUB is kept
         epub_job = jobs.meanwhile(epub_edition, options, cache, book, layout, made, parts)
         images = jobs.fork(screen_images, layout, book, when=screen)  # wanted once written
@@ -91,13 +97,18 @@ def build(options: BuildOptions) -> BuildResult:
             screen_from_tagged(tagged, screen, images.result(),    # trimmed, images downsampled
                                layout.pages.labels)                # roman front matter
         context = finished(options, cache, book, layout, made, print_job)  # PDFs made: so
-        booklet_job = jobs.meanwhile(booklet_edition, options, cache, context, booklet)
+        booklet_job = jobs.meanwhile(booklet_edition, options, cache, context, booklet, text)
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
         clock.lap("outputs")
         later = pending_checks(options, cache, context, booklet_job, pages_job)
-        result.findings = run_checks(options, cache, result, made.paths,
-                                     linted.result() | epub_job.result()[1], later)
+        result.findings = for_release(run_checks(options, cache, result, made.paths,
+                                                 linted.result() | epub_job.result()[1], later),
+                                      options.release)
         result.booklet = cache.kept_infos(None, booklet_job.result()[0])[1]
+        if booklet_job.result()[2]:  # the pages fit no sheet: no booklet (PRN-010 says why)
+            result.booklet = None
+            for kind in BOOKLET_KINDS:
+                made.drop(kind)
         clock.lap("checks")
     result.outputs = made.finals()                                 # published
     cache.save(result)
@@ -118,12 +129,29 @@ def finished(options: BuildOptions, cache: BuildCache, book: Book, layout: Layou
 
 
 def booklet_edition(options: BuildOptions, cache: BuildCache, context: CheckContext,
-                    target: Path | None) -> tuple[BookletInfo | None, dict]:
-    """The booklet, unless it is kept (`target` None), imposed from the print PDF (new or
-    kept); then its check."""
-    info = impose_booklet(context.outputs["print-pdf"], target, **options.imposition) \
-        if target else None
-    return info, early_checks(options, cache, BOOKLET_CHECKS, context)
+                    target: Path | None, text: Path | None
+                    ) -> tuple[BookletInfo | None, dict, bool]:
+    """The booklet and its instructions (`text`), unless they are kept (`target` None),
+    imposed from the print PDF (new or kept); then its check. With ``--sheet auto``, pages
+    that fit no sheet make no booklet (the third value is then True; the check says why);
+    a sheet asked for by name that cannot take them stops the build (PRN-010)."""
+    info, refused = None, False
+    if target:
+        metadata = context.book.metadata
+        try:
+            info = impose_booklet(context.outputs["print-pdf"], target, **options.imposition,
+                                  title=metadata.short_title or metadata.title,
+                                  slug=metadata.slug)
+        except OctavoError as error:
+            if error.code != "PRN-010" or options.sheet != "auto":
+                raise
+            refused = True
+            context = dataclasses.replace(context, outputs={
+                kind: path for kind, path in context.outputs.items()
+                if kind not in BOOKLET_KINDS})
+        else:
+            text.write_text(print_instructions(info) + "\n", encoding="utf-8")
+    return info, early_checks(options, cache, BOOKLET_CHECKS, context), refused
 
 
 def read_pages_once(options: BuildOptions, cache: BuildCache, pdf: Path,
@@ -222,6 +250,10 @@ def check_only(options: BuildOptions) -> BuildResult:
     slug = result.book.metadata.slug
     expected = {kind: options.out / (slug + suffix) for kind, suffix in OUTPUT_SUFFIXES.items()
                 if kind != "proof"}  # the proof sheet is for people, not checked
+    printed = expected["print-pdf"]
+    if options.sheet == "auto" and printed.exists() and refusal(printed):
+        for kind in BOOKLET_KINDS:  # no booklet: the pages fit no sheet (PRN-010 says so)
+            del expected[kind]
     result.outputs = {kind: path for kind, path in expected.items() if path.exists()}
     context = CheckContext(result.book, None, result.outputs, None)
     validators = start_validators(context) if options.validate else None

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from .errors import (EXIT_CHECKS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                      OctavoError)
+from .booklet.plan import BINDINGS
+from .booklet.sheets import SHEET_CHOICES
 from .launch import run_build
 from .runner.child import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
-from .report import failed, summary
+from .report import failed, for_release, summary
 
 
 def _positive(kind):
@@ -28,10 +30,32 @@ def _positive(kind):
     return parse
 
 
+def _creep(text: str):
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of mm (or auto)") from None
+
+
+def _range(kind, low, high):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g}")
+        return value
+    return parse
+
+
 def parse_args(argv: list[str] | None):
     parser = argparse.ArgumentParser(
         prog="octavo", description="Build a Markdown manuscript into a screen PDF, "
-        "an EPUB, a print-ready PDF and an imposed booklet, then check every output.")
+        "an EPUB, a print-ready PDF and an imposed booklet, then check every output.",
+        epilog="`octavo new DIR` starts a new book in DIR.")
     parser.add_argument("--manuscript", type=Path, default=Path("manuscript"), metavar="DIR",
                         help="the manuscript folder (default: manuscript/)")
     parser.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR",
@@ -42,10 +66,24 @@ def parse_args(argv: list[str] | None):
                         help="--validate, and fail on any error or warning")
     parser.add_argument("--check-only", action="store_true",
                         help="re-check the existing outputs in --out without rebuilding")
-    parser.add_argument("--sheet", choices=("a4", "letter"), default="a4",
-                        help="booklet paper: A4 with A5 pages (default) or US Letter")
-    parser.add_argument("--creep", type=float, default=0.0, metavar="MM",
-                        help="booklet creep compensation: inner pages shift outward by up to MM")
+    parser.add_argument("--sheet", choices=SHEET_CHOICES, default="auto", metavar="SHEET",
+                        help="booklet paper: auto (default) follows the page size (A5 on A4, "
+                        "5.5x8.5in on letter, 6x9in on tabloid, A4 on A3); or one of "
+                        + ", ".join(SHEET_CHOICES[1:]))
+    parser.add_argument("--binding", choices=BINDINGS, default="auto",
+                        help="booklet binding: one saddle-stitched stack, or signatures "
+                        "(folded sections, sewn or glued); auto (default): saddle up to "
+                        "--max-saddle-pages")
+    parser.add_argument("--max-saddle-pages", type=_range(int, 1, 100_000), default=64,
+                        metavar="N", help="auto binding: saddle-stitch up to N pages (default: 64)")
+    parser.add_argument("--signature-sheets", type=_range(int, 3, 8), default=4, metavar="N",
+                        help="sheets in a signature, 3-8 (default: 4 = 16 pages)")
+    parser.add_argument("--creep", type=_creep, nargs="?", const="auto", default=0.0,
+                        metavar="MM", help="booklet creep compensation: alone, each sheet is "
+                        "pushed one paper thickness further toward the spine (within each "
+                        "signature); with MM, the innermost pages shift outward by MM")
+    parser.add_argument("--paper-thickness", type=_range(float, 0.02, 1.0), default=0.1,
+                        metavar="MM", help="for --creep alone (default: 0.1, 80 g/m² paper)")
     parser.add_argument("--marks", choices=("none", "fold", "crop"), default="none",
                         help="booklet marks (default: none)")
     parser.add_argument("--quiet", action="store_true", help="print only problems")
@@ -86,6 +124,10 @@ def _summary(result, seconds: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:  # `octavo new DIR`; anything else builds, as before
+        from .new import main as new
+        return new(argv[1:])
     try:
         args = parse_args(argv)
     except SystemExit as exit_:
@@ -96,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                            quiet=args.quiet,
                            sheet=args.sheet, creep_mm=args.creep,
                            marks=None if args.marks == "none" else args.marks,
+                           binding=args.binding, max_saddle_pages=args.max_saddle_pages,
+                           signature_sheets=args.signature_sheets,
+                           paper_thickness_mm=args.paper_thickness,
                            cache=not args.no_cache, checks=not args.no_checks)
     if args.watch:
         from .watch import watch
@@ -119,13 +164,20 @@ def main(argv: list[str] | None = None) -> int:
         if "unchanged" in result.timings:  # cache.reuse_unchanged: no build was needed
             print("  (nothing changed since the last build: every output kept as it was)")
         if result.booklet is not None:
-            from .booklet.impose import print_instructions  # pikepdf: only when it is needed
-            print(print_instructions(result.booklet))
-    if failed(result.findings, args.release):
-        print(summary(result.findings), file=sys.stderr)
+            from .booklet.instructions import print_instructions
+            print(print_instructions(result.booklet, sheets=False))
+            if "booklet-txt" in result.outputs:
+                print(f"  (These instructions, with the pages of every sheet, are in "
+                      f"{result.outputs['booklet-txt']}.)")
+        for finding in result.findings:
+            if finding.code == "PRN-010":  # no booklet: the pages fit no sheet
+                print(f"  {finding.message}")
+    findings = for_release(result.findings, args.release)  # also when the cache answered
+    if failed(findings, args.release):
+        print(summary(findings), file=sys.stderr)
     elif not args.quiet:
-        print(summary(result.findings))
-    if failed(result.findings, args.release):
+        print(summary(findings))
+    if failed(findings, args.release):
         print(f"octavo: the checks failed; see {args.out / 'report.json'}", file=sys.stderr)
         return EXIT_CHECKS
     return EXIT_OK

@@ -23,7 +23,8 @@ from xml.etree import ElementTree
 import pikepdf
 import pytest
 
-from octavo.booklet.impose import BookletInfo, impose_booklet, print_instructions
+from octavo.booklet.impose import BookletInfo, impose_booklet
+from octavo.booklet.instructions import print_instructions
 from octavo.errors import UsageError
 
 from synthetic import A5_PT, a5_pdf, without_trimbox
@@ -200,7 +201,7 @@ def test_physical_model_duplex_short_edge_then_fold(tmp_path):
 
 def test_three_hundred_pages(tmp_path):
     target = tmp_path / "booklet.pdf"
-    info = impose_booklet(a5_pdf(300), target)
+    info = impose_booklet(a5_pdf(300), target, binding="saddle")
     check_booklet(target, info, 300)
     assert info.sheets == 75 and info.blanks == 0
     assert info.order[0] == (300, 1) and info.order[1] == (2, 299)
@@ -336,7 +337,7 @@ def test_pdf_without_trimbox_uses_mediabox(tmp_path):
             assert a[name]["rect"] == pytest.approx(b[name]["rect"], abs=TOL)
     # A bleed PDF stripped of its TrimBox is bigger than A5: scaled down to fit its half.
     bigger = without_trimbox(a5_pdf(n, bleed=True), tmp_path / "bigger.pdf")
-    info = impose_booklet(bigger, tmp_path / "bigger-booklet.pdf")
+    info = impose_booklet(bigger, tmp_path / "bigger-booklet.pdf", sheet="a4")
     assert info.scale == pytest.approx(A4_LANDSCAPE[0] / 2 / (A5_PT[0] + 6 * MM), abs=1e-6)
     check_booklet(tmp_path / "bigger-booklet.pdf", info, n)
 
@@ -433,8 +434,12 @@ def test_print_instructions(tmp_path):
     assert "US Letter" in print_instructions(letter) and "blank" not in print_instructions(letter)
 
 
-@pytest.mark.parametrize("options", [{"sheet": "a3"}, {"marks": "bleed"},
-                                     {"creep_mm": float("nan")}, {"creep_mm": 50}])
+@pytest.mark.parametrize("options", [{"sheet": "a2"}, {"marks": "bleed"},
+                                     {"creep_mm": float("nan")}, {"creep_mm": 50},
+                                     {"creep_mm": "some"}, {"binding": "spiral"},
+                                     {"signature_sheets": 2}, {"signature_sheets": 9},
+                                     {"max_saddle_pages": 0}, {"paper_thickness_mm": 0},
+                                     {"paper_thickness_mm": 2.0}])
 def test_bad_options_are_usage_errors(options, tmp_path):
     with pytest.raises(UsageError):
         impose_booklet(a5_pdf(4), tmp_path / "booklet.pdf", **options)

@@ -23,7 +23,7 @@ from octavo.pdfread.text import normalise, page_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-KINDS = ["pdf", "print-pdf", "booklet", "epub", "proof"]
+KINDS = ["pdf", "print-pdf", "booklet", "booklet-txt", "epub", "proof"]
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_editing_the_epub_stylesheet_remakes_only_the_epub(book):
     result = build(book)
     after = snapshot(result.outputs)
     assert remade(before, after) == {"epub"}
-    assert sorted(result.reused) == ["booklet", "pdf", "print-pdf", "proof"]
+    assert sorted(result.reused) == ["booklet", "booklet-txt", "pdf", "print-pdf", "proof"]
     with zipfile.ZipFile(result.outputs["epub"]) as epub:
         css = next(name for name in epub.namelist() if name.endswith("epub.css"))
         assert b".octavo-test-rule" in epub.read(css)
@@ -111,8 +111,10 @@ def test_a_removed_output_is_made_again_alone(book):
     before = snapshot(first.outputs)
     first.outputs["booklet"].unlink()
     result = build(book)
-    assert remade(before, snapshot(result.outputs)) == {"booklet"}
+    # The booklet and its instructions are made together: both remade, the same bytes.
+    assert remade(before, snapshot(result.outputs)) == {"booklet", "booklet-txt"}
     assert snapshot(result.outputs)["booklet"][0] == before["booklet"][0]
+    assert snapshot(result.outputs)["booklet-txt"][0] == before["booklet-txt"][0]
 
 
 def test_no_cache_remakes_everything_byte_identical(book):

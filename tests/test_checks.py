@@ -16,8 +16,8 @@ from PIL import Image
 from conftest import FIXTURES, ROOT
 from octavo.booklet.impose import impose_booklet
 from octavo.checks import CheckContext
-from octavo.checks.booklet_checks import (_sides_by_structure, booklet_is_imposed_right,
-                                          expected_sides)
+from octavo.checks.booklet_checks import booklet_is_imposed_right, expected_sides
+from octavo.checks.booklet_read import sides_by_structure
 from octavo.checks.layout_checks import (figures_keep_their_captions, no_widows_or_orphans,
                                          pages_are_full)
 from octavo.checks.manuscript_lint import MANUSCRIPT_CHECKS
@@ -286,10 +286,10 @@ def test_booklet_is_read_from_its_structure_until_it_is_changed(small, tmp_path)
     booklet, source = outputs["booklet"], outputs["print-pdf"]
     with pikepdf.open(source) as pdf:
         wanted = expected_sides(len(pdf.pages))
-    sides = _sides_by_structure(booklet, source)
+    sides = sides_by_structure(booklet, source)
     assert sides is not None and len(sides) == len(wanted)
-    assert [tuple(next(iter(shown)) if shown else None for shown in halves)
-            for halves in sides] == wanted
+    assert [tuple(next(iter(shown)) if shown else None for shown in side.halves)
+            for side in sides] == wanted
     assert run([booklet_is_imposed_right], book, layout,
                {"booklet": booklet, "print-pdf": source}) == []
 
@@ -303,7 +303,7 @@ def test_booklet_is_read_from_its_structure_until_it_is_changed(small, tmp_path)
                                                                b"420.9449 0 cm /P2"))
     for change, at in ((other_page_in_a_form, "side 1"), (across_the_fold, "side 2")):
         broken = tampered(booklet, tmp_path, change)
-        assert _sides_by_structure(broken, source) != sides
+        assert sides_by_structure(broken, source) != sides
         found = run([booklet_is_imposed_right], book, layout,
                     {"booklet": broken, "print-pdf": source})
         assert any(f.code == "PRN-002" and f.where.endswith(at) for f in found), change
@@ -434,8 +434,8 @@ def test_every_finding_code_is_documented():
     import re
     source = "\n".join(path.read_text(encoding="utf-8")
                        for path in (ROOT / "octavo").rglob("*.py"))
-    used = set(re.findall(r"\"((?:MS|PDF|IMG|TXT|LAY|PRN|EPUB)-\d{3})\"", source))
-    documented = set(re.findall(r"^\| ((?:MS|PDF|IMG|TXT|LAY|PRN|EPUB)-\d{3}) \|",
+    used = set(re.findall(r"\"((?:MS|PDF|IMG|TXT|LAY|PRN|EPUB|AUTO|DES)-\d{3})\"", source))
+    documented = set(re.findall(r"^\| ((?:MS|PDF|IMG|TXT|LAY|PRN|EPUB|AUTO|DES)-\d{3}) \|",
                                 (ROOT / "docs" / "checks.md").read_text(encoding="utf-8"),
                                 re.MULTILINE))
     assert len(used) >= 30 and used <= documented, sorted(used - documented)

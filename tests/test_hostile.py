@@ -38,6 +38,7 @@ IMAGE_HINT = "(hint: put the image in images/ and use a relative path)"
 OUTSIDE_HINT = "(hint: copy it into images/)"
 ENTITY = ("SVG plate.svg declares entities, which are not allowed "
           "(hint: remove the <!DOCTYPE ...> and entity references)")
+CSS_HINT = "(hint: put the file in the manuscript folder and refer to it relatively)"
 NOT_AN_IMAGE = ("plate.png is not a JPEG, PNG, GIF or WebP image "
                 "(hint: export it again in one of these formats)")
 
@@ -197,6 +198,17 @@ def check_secret_everywhere(result, manuscript):
     assert "The last paragraph." in pdf_text(result)
 
 
+def check_missing_metadata(result, manuscript):
+    """A folder without metadata.toml builds, with notes saying what was inferred."""
+    meta = result.book.metadata
+    assert (meta.title, meta.language, meta.source) == ("Missing metadata", "en", None)
+    assert meta.identifier.startswith("urn:uuid:")
+    notes = {f.code: f for f in result.findings if f.code.startswith("AUTO-")}
+    assert sorted(notes) == ["AUTO-001", "AUTO-002", "AUTO-003", "AUTO-005"]
+    assert {f.severity for f in notes.values()} == {"info"}
+    assert "The text." in pdf_text(result)
+
+
 def check_generated_paragraph(manuscript):
     text = (manuscript / "text.md").read_text(encoding="utf-8")
     assert len(text.encode()) == 200_000 and text.count("\n") == 1
@@ -239,6 +251,10 @@ EXPECTED = {
                             "a #heading-id)"),
     "metadata-symlink": Refused("{M}/metadata.toml: metadata.toml links to a file outside the "
                                 "manuscript folder (hint: put the metadata file itself there)"),
+    "css-file-url": Refused("{M}/book.css:2: the stylesheet reaches outside the manuscript "
+                            "folder: 'file:///etc/passwd' " + CSS_HINT),
+    "css-import-outside": Refused("{M}/book.css:1: the stylesheet reaches outside the "
+                                  "manuscript folder: '../secret.css' " + CSS_HINT),
     "data-url-image": Refused("{M}/text.md:3: image 'data:image/png;base64,iVBORw0KGgoAAAANSU"
                               "hEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR...' is not a file inside "
                               f"the manuscript {IMAGE_HINT}"),
@@ -280,8 +296,7 @@ EXPECTED = {
                            "list `chapters` in metadata.toml)"),
     "missing-title": Refused("{M}/metadata.toml: the metadata has no 'title' (hint: add a "
                              "line `title = \"...\"`)"),
-    "missing-metadata": Refused("{M}/metadata.toml: no metadata.toml in the manuscript folder "
-                                "(hint: add title, language and identifier)"),
+    "missing-metadata": Builds(check_missing_metadata),
     # Oversized and malformed structure
     "huge-paragraph": Command(EXIT_LIMIT, "octavo: the build took longer than its time budget "
                               "of 2 s and was stopped (hint: raise it with --time-limit "

@@ -28,8 +28,9 @@ import pytest
 from conftest import FIXTURES, ROOT
 from octavo.paged.write import pdf_identifier
 
-OUTPUTS = ("pdf", "print-pdf", "booklet", "epub", "proof")
+OUTPUTS = ("pdf", "print-pdf", "booklet", "booklet-txt", "epub", "proof")
 SUFFIXES = {"pdf": ".pdf", "print-pdf": "-print.pdf", "booklet": "-booklet.pdf",
+            "booklet-txt": "-booklet.txt",
             "epub": ".epub", "proof": "-proof.png"}
 
 

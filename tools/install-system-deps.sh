@@ -15,6 +15,8 @@ want_pkg libharfbuzz-subset0
 # The body font (covers Azerbaijani Ə ə Ğ ğ Ş ş İ ı) and a fallback serif.
 want_pkg fonts-sil-charis
 want_pkg fonts-noto-core
+# The default code font, Noto Sans Mono ([design] code_font; Latin, Greek, Cyrillic).
+want_pkg fonts-noto-mono
 # Rasterising pages (proof sheet, tests) and reading PDF text.
 want_cmd pdftoppm poppler-utils
 # The CMYK output intent of the print PDF (PDF/X-4): ghostscript's default_cmyk.icc.

@@ -1,4 +1,10 @@
-"""Saddle-stitch booklet: A5 pages imposed two-up on A4 (or US Letter) landscape sheets.
+"""The booklet: the print PDF's pages imposed two to a side of landscape sheets, in fold
+order, as one saddle-stitched stack or in signatures (small folded sections).
+
+Takes the print PDF and the imposition options; writes the booklet PDF and gives a
+`BookletInfo` (what it did; `instructions.print_instructions` words it for people).
+The sheet follows the trim (`sheets`: A5 on A4, 5.5 × 8.5 in on US Letter, 6 × 9 in on
+tabloid …); the order and the binding come from `plan`; the marks from `marks`.
 
 Each source page becomes one form XObject (pikepdf ``Page.as_form_xobject``), clipped to
 its trim (TrimBox, else CropBox, else MediaBox, as the PDF spec defaults them), copied once
@@ -7,10 +13,10 @@ is rasterised or copied twice, so 300 pages impose in a fraction of a second.
 
 Reading order → sheet order
 ---------------------------
-The n source pages are padded to N = 4·ceil(n/4). Blank pages go just before the back
-cover (the last source page stays last), never in the middle of the text; with
-``back_cover=False`` (or a one-page source, which has no back cover) they go at the end.
-Sheet i (0-based, sheet 0 outermost) carries, as (left, right) halves:
+The n source pages are padded to N = 4·ceil(n/4) (see `plan` for where the blanks go
+and how signatures are cut). In a saddle-stitched booklet (and in each signature, its
+own pages numbered from 1), sheet i (0-based, sheet 0 outermost) carries, as (left,
+right) halves:
 
     front = [N - 2i, 2i + 1]        back = [2i + 2, N - 2i - 1]
 
@@ -53,29 +59,32 @@ the way the printer's duplex unit does for that setting.
   the light: page 2 must be directly behind page 1, the same way up.
 
 Folding: keep the sheets in printed order. Face-down output trays stack them so that the
-first sheet (with the covers) ends up outermost when the whole stack is folded in half with
-the first front side outside; fold, crease, and staple on the fold.
+first sheet (with the covers) ends up outermost when the whole stack (or each signature's
+group of sheets) is folded in half with the first front side outside.
 
 Placement
 ---------
 Each sheet half is a slot of (sheet width / 2) × sheet height. Pages are scaled by one
-factor for the whole book, never enlarged: 1.0 for A5 on A4, 396 / 419.53 ≈ 0.944 for A5
-on half-letter. A page sits against the fold (the spine), centred vertically; a page
-narrower than its slot (A5 is 148 mm, half A4 148.5 mm) leaves the difference at the
+factor for the whole book, never enlarged: 1.0 for A5 on A4 (and whenever the sheet was
+chosen automatically), 396 / 419.53 ≈ 0.944 for A5 on half-letter. A page sits against
+the fold (the spine), centred vertically; a page narrower than its slot (A5 is 148 mm, half A4 148.5 mm) leaves the difference at the
 fore-edge, so the designed inner margins are kept exactly. Each page is also clipped to
 its half, so nothing can cross the fold.
 
 Creep: ``creep_mm`` shifts the pages of sheet i away from the spine by
 creep_mm · i / (sheets - 1): 0 on the outermost sheet, creep_mm on the innermost. (A
 negative value pushes the inner pages toward the spine instead, the "push-in" shingling
-many print shops use to offset inner leaves that stick out at the fore-edge.)
+many print shops use to offset inner leaves that stick out at the fore-edge.) In
+signatures it applies within each signature, sheets - 1 being that of the largest one;
+``creep_mm="auto"`` pushes each sheet in by one ``paper_thickness_mm`` more than the
+sheet around it (`plan.creep_shifts`).
 
 Marks: ``"fold"`` draws short ticks at the centre of the top and bottom edges of each side;
 ``"crop"`` draws crop marks at each page's trim corners, never on a page: on half-letter
 they stand in the space above and below the pages; on A4 the pages fill the height, so the
 marks shrink to short ticks in from the paper edge on the vertical trim lines (the 0.5 mm
 fore-edge strip, and the spine gap that creep opens). A trim line along the paper edge
-gets no mark.
+gets no mark. Signatures also get collation marks and signature labels (`marks`).
 """
 
 from __future__ import annotations
@@ -90,20 +99,18 @@ import pikepdf
 from ..errors import OctavoError, UsageError
 from ..pdfread.walk import box as pdf_box
 from ..pdfread.walk import transformed_box
+from . import marks as mk
+from .marks import num as _num
+from .plan import (BINDINGS, DEFAULT_MAX_SADDLE_PAGES, DEFAULT_SIGNATURE_SHEETS,  # noqa: F401
+                   SIGNATURE_SHEETS, creep_shifts, make_plan, padded_count, reading_order,
+                   side_order)
+from .sheets import FIT, MM, SHEETS as PAPER, choose_sheet, sheet_key
 
-MM = 72 / 25.4
-SHEETS: dict[str, tuple[float, float]] = {
-    "a4": (297 * MM, 210 * MM),  # 841.89 × 595.28 pt, landscape
-    "letter": (792.0, 612.0),  # 11 × 8.5 in, landscape
-}
-SHEET_NAMES = {"a4": "A4 (297 × 210 mm)", "letter": "US Letter (11 × 8.5 in)"}
+SHEETS: dict[str, tuple[float, float]] = {key: sheet.size for key, sheet in PAPER.items()}
+SHEET_NAMES = {key: sheet.name for key, sheet in PAPER.items()}
 MARKS = (None, "fold", "crop")
 MAX_CREEP_MM = 10.0
-MARK_WIDTH = 0.25  # pt
-FOLD_MARK_LENGTH = 12.0  # pt, ≈ 4 mm
-CROP_MARK_LENGTH = 12.0
-CROP_MARK_OFFSET = 3.0  # gap between the trim corner and the start of its mark
-EDGE_TICK_LENGTH = 6.0  # a crop mark drawn in from the paper edge where there is no room
+PAPER_THICKNESS_MM = (0.02, 1.0)  # 0.1 mm: 80 g/m² office paper
 
 
 @dataclass(frozen=True)
@@ -116,71 +123,64 @@ class BookletInfo:
     blank_positions: tuple[int, ...]  # 1-based positions of the blanks in reading order
     sheets: int
     sides: int  # PDF pages of the booklet: 2 per sheet
-    sheet: str  # "a4" or "letter"
+    sheet: str  # a key of sheets.SHEETS: "a4", "letter", "tabloid" …
     sheet_size: tuple[float, float]  # pt, landscape
     scale: float  # applied to every page
-    creep_mm: float
+    creep_mm: float  # the innermost sheet's shift (of the largest signature); + outward
     marks: str | None
     order: tuple[tuple[int | None, int | None], ...]  # (left, right) of each side, in PDF order
     reading: tuple[int | None, ...]  # padded reading order: source page at each position
+    binding: str = "saddle"  # or "signatures"
+    signatures: tuple[int, ...] = ()  # sheets of each signature (saddle: one, of them all)
+    trim: tuple[float, float] = (0.0, 0.0)  # pt: the largest page, as placed at 100 %
+    creep_auto: bool = False  # creep from the paper thickness (``--creep`` alone)
+    paper_thickness_mm: float = 0.1
+    label: str = ""  # the title in the signature labels ("" when saddle-stitched)
 
 
-def padded_count(pages: int) -> int:
-    return 4 * math.ceil(pages / 4)
-
-
-def reading_order(pages: int, back_cover: bool = True) -> tuple[int | None, ...]:
-    """Source pages in booklet reading order, padded with blanks (None) to a multiple of 4.
-
-    Blanks go just before the back cover (the last page) when there is one, else at the end.
-    """
-    if pages < 1:
-        raise ValueError("a booklet needs at least one page")
-    blanks = (None,) * (padded_count(pages) - pages)
-    body = tuple(range(1, pages + 1))
-    if back_cover and pages >= 2:
-        return body[:-1] + blanks + body[-1:]
-    return body + blanks
-
-
-def side_order(order: tuple[int | None, ...]) -> tuple[tuple[int | None, int | None], ...]:
-    """(left, right) of each sheet side in PDF order: sheet 0 front, sheet 0 back, sheet 1 …"""
-    n = len(order)
-    assert n % 4 == 0
-    sides = []
-    for i in range(n // 4):
-        # 1-based positions: front = [N-2i, 2i+1], back = [2i+2, N-2i-1]
-        sides.append((order[n - 2 * i - 1], order[2 * i]))
-        sides.append((order[2 * i + 1], order[n - 2 * i - 2]))
-    return tuple(sides)
-
-
-def _num(value: float, places: int = 4) -> str:
-    """A compact, deterministic number for content streams."""
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _validate(sheet: str, creep_mm: float, marks: str | None) -> str:
-    key = str(sheet).lower()
-    if key not in SHEETS:
-        raise UsageError(f"unknown booklet sheet {sheet!r}", hint="use 'a4' or 'letter'")
+def _validate(sheet: str, creep_mm, marks: str | None, binding: str, max_saddle_pages,
+              signature_sheets, paper_thickness_mm) -> str:
+    key = sheet_key(sheet)
     if marks not in MARKS:
         raise UsageError(f"unknown booklet marks {marks!r}", hint="use 'fold', 'crop' or none")
-    if not (isinstance(creep_mm, (int, float)) and math.isfinite(creep_mm)
-            and abs(creep_mm) <= MAX_CREEP_MM):
+    if not (creep_mm == "auto" or isinstance(creep_mm, (int, float)) and
+            math.isfinite(creep_mm) and abs(creep_mm) <= MAX_CREEP_MM):
         raise UsageError(f"booklet creep {creep_mm!r} mm is out of range",
                          hint=f"use a value between -{MAX_CREEP_MM:g} and {MAX_CREEP_MM:g} mm "
-                              "(0.1–1 mm is typical)")
+                              "(0.1–1 mm is typical), or --creep alone to work it out from "
+                              "--paper-thickness")
+    if binding not in BINDINGS:
+        raise UsageError(f"unknown binding {binding!r}", hint="use auto, saddle or signatures")
+    if not isinstance(max_saddle_pages, int) or max_saddle_pages < 1:
+        raise UsageError(f"--max-saddle-pages {max_saddle_pages!r} is not a page count",
+                         hint="use a whole number of pages, e.g. 64")
+    if signature_sheets not in SIGNATURE_SHEETS:
+        raise UsageError(f"--signature-sheets {signature_sheets!r} is out of range",
+                         hint=f"use {SIGNATURE_SHEETS[0]} to {SIGNATURE_SHEETS[-1]} sheets "
+                              "(4 sheets = 16 pages is usual)")
+    low, high = PAPER_THICKNESS_MM
+    if not (isinstance(paper_thickness_mm, (int, float)) and
+            low <= paper_thickness_mm <= high):
+        raise UsageError(f"--paper-thickness {paper_thickness_mm!r} mm is out of range",
+                         hint=f"use {low:g} to {high:g} mm (80 g/m² office paper: 0.1 mm)")
     return key
 
 
-def impose_booklet(source: Path, target: Path, *, sheet: str = "a4", creep_mm: float = 0.0,
-                   marks: str | None = None, back_cover: bool = True) -> BookletInfo:
-    """Impose `source` (A5 pages) as a saddle-stitched booklet and write it to `target`."""
-    key = _validate(sheet, creep_mm, marks)
-    sheet_w, sheet_h = SHEETS[key]
-    slot_w = sheet_w / 2
+def impose_booklet(source: Path, target: Path, *, sheet: str = "auto",
+                   creep_mm: float | str = 0.0, marks: str | None = None,
+                   back_cover: bool = True, binding: str = "auto",
+                   max_saddle_pages: int = DEFAULT_MAX_SADDLE_PAGES,
+                   signature_sheets: int = DEFAULT_SIGNATURE_SHEETS,
+                   paper_thickness_mm: float = 0.1, title: str | None = None,
+                   slug: str | None = None) -> BookletInfo:
+    """Impose `source` as a booklet and write it to `target`.
+
+    `title`: the short title for the signature labels (default: the PDF's /Title); its
+    letters must be Windows-1252's, else `slug`'s words (default: the file's name) stand in.
+    Raises a UsageError coded PRN-010 when the pages fit no sheet (`sheets.choose_sheet`).
+    """
+    _validate(sheet, creep_mm, marks, binding, max_saddle_pages, signature_sheets,
+              paper_thickness_mm)
     try:
         src = pikepdf.open(source)
     except FileNotFoundError as exc:
@@ -193,33 +193,36 @@ def impose_booklet(source: Path, target: Path, *, sheet: str = "a4", creep_mm: f
             raise OctavoError("the PDF to impose has no pages", source)
 
         # One form XObject per source page, clipped to its trim; its rectangle as displayed.
-        forms, rects = [], []
-        for page in src.pages:
-            trim = pdf_box(page.trimbox)  # TrimBox → CropBox → MediaBox
-            form = page.as_form_xobject(handle_transformations=True)
-            form.BBox = pikepdf.Array(trim)
-            matrix = [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))]
-            forms.append(form)
-            rects.append(transformed_box(trim, matrix))
-        forms = [out.copy_foreign(form) for form in forms]
+        forms, rects = (list(column) for column in zip(*map(_placed_rect, src.pages)))
 
         widest = max(r[2] - r[0] for r in rects)
         tallest = max(r[3] - r[1] for r in rects)
+        paper = choose_sheet((widest, tallest), sheet)  # before any page is copied
+        key, (sheet_w, sheet_h) = paper.key, paper.size
+        slot_w = sheet_w / 2
+        forms = [out.copy_foreign(form) for form in forms]
         fit = min(slot_w / widest, sheet_h / tallest)
         # Never enlarge; a page that overflows by rounding only (A5's 595.275591 pt from
         # WeasyPrint against A4's 595.2755906) is placed at 100 %, not at 0.9999999992.
         # Rounded down to 6 decimals, so that the scale written in the content streams is the
         # one every position was computed with.
-        scale = 1.0 if fit > 1 - 1e-5 else math.floor(fit * 1e6) / 1e6
+        scale = 1.0 if fit > FIT else math.floor(fit * 1e6) / 1e6
 
-        order = reading_order(count, back_cover)
-        sides = side_order(order)
-        sheets = len(sides) // 2
-        creep_pt = creep_mm * MM
+        plan = make_plan(count, back_cover, binding, max_saddle_pages, signature_sheets)
+        sides = plan.sides
+        sheets = plan.sheets
+        shifts = creep_shifts(plan, creep_mm, paper_thickness_mm)
+        bound = plan.binding == "signatures"
+        label = mk.label_title(title if title is not None else _title(src),
+                               slug or Path(source).stem) if bound else ""
+        firsts = {2 * first: index for index, first in enumerate(plan.starts())} if bound else {}
+        font = out.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica, Encoding=pikepdf.Name.WinAnsiEncoding)) \
+            if bound else None
 
         for index, (left, right) in enumerate(sides):
-            sheet_no = index // 2
-            shift = creep_pt * sheet_no / (sheets - 1) if sheets > 1 else 0.0
+            shift = shifts[index // 2]
             ops: list[str] = []
             xobjects = {}
             placed = []  # trim rectangles on the sheet, for crop marks
@@ -239,89 +242,51 @@ def impose_booklet(source: Path, target: Path, *, sheet: str = "a4", creep_mm: f
                     f"{_num(py - scale * y0)} cm {name} Do Q")
                 placed.append((px, py, px + w, py + h))
             if marks == "fold":
-                ops.append(_fold_marks(sheet_w, sheet_h))
+                ops.append(mk.fold_marks(sheet_w, sheet_h))
             elif marks == "crop" and placed:
-                ops.append(_crop_marks(sheet_w, sheet_h, placed,
-                                       CROP_MARK_OFFSET if key == "letter" else 0.0))
+                ops.append(mk.crop_marks(sheet_w, sheet_h, placed,
+                                         mk.CROP_MARK_OFFSET if key == "letter" else 0.0))
+            resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(xobjects))
+            if index in firsts:  # the outside of a signature: its binder's marks
+                signature = firsts[index]
+                page_h = tallest * scale
+                bottom = (sheet_h - page_h) / 2
+                ops.append(mk.collation_mark(sheet_w, bottom, bottom + page_h, signature,
+                                             len(plan.signatures))[0])
+                ops.append(mk.signature_label(sheet_w, bottom, mk.label_text(
+                    label, signature, len(plan.signatures))))
+                resources.Font = pikepdf.Dictionary({mk.LABEL_FONT: font})
             side = out.add_blank_page(page_size=(sheet_w, sheet_h))
             side.obj.MediaBox = pikepdf.Array([0, 0, _decimal(sheet_w), _decimal(sheet_h)])
             side.obj.Contents = out.make_stream("\n".join(op for op in ops if op).encode("ascii"))
-            side.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(xobjects))
+            side.obj.Resources = resources
 
         _copy_metadata(src, out)
         out.save(target, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  min_version=src.pdf_version)
 
+    order = plan.reading
     blank_positions = tuple(i for i, page in enumerate(order, 1) if page is None)
+    largest = max(plan.signatures)
     return BookletInfo(
         pages_in=count, pages_padded=len(order), blanks=len(blank_positions),
         blank_positions=blank_positions, sheets=sheets, sides=len(sides), sheet=key,
-        sheet_size=(sheet_w, sheet_h), scale=scale, creep_mm=float(creep_mm), marks=marks,
-        order=sides, reading=order)
+        sheet_size=(sheet_w, sheet_h), scale=scale,
+        creep_mm=round(-paper_thickness_mm * (largest - 1), 4) if creep_mm == "auto"
+        else float(creep_mm), marks=marks, order=sides, reading=order,
+        binding=plan.binding, signatures=plan.signatures, trim=(widest, tallest),
+        creep_auto=creep_mm == "auto", paper_thickness_mm=float(paper_thickness_mm),
+        label=label)
+
+
+def _title(pdf: pikepdf.Pdf) -> str | None:
+    title = pdf.docinfo.get("/Title")
+    return str(title) if isinstance(title, pikepdf.String) else None
 
 
 def _decimal(value: float) -> Decimal:
     return Decimal(_num(value))
-
-
-def _fold_marks(sheet_w: float, sheet_h: float) -> str:
-    x = _num(sheet_w / 2)
-    return (f"q 0 G {_num(MARK_WIDTH)} w [] 0 d "
-            f"{x} {_num(sheet_h)} m {x} {_num(sheet_h - FOLD_MARK_LENGTH)} l S "
-            f"{x} 0 m {x} {_num(FOLD_MARK_LENGTH)} l S Q")
-
-
-def _crop_marks(sheet_w: float, sheet_h: float, placed, offset: float) -> str:
-    """Crop marks at every trim corner: only on the sheet, never on a page.
-
-    A mark continues a trim edge beyond its corner, `offset` away from it. The parts that
-    would fall on any page (grown by the line width, so that no half stroke along a trim
-    edge shows) or off the sheet are cut away. Where nothing is left because the page
-    reaches the paper edge (A5 on A4 fills the height), a short tick runs in from the paper
-    edge along the trim line instead, unless that line is a paper edge or the fold itself.
-    """
-    grow = MARK_WIDTH
-    blocked = [(x0 - grow, y0 - grow, x1 + grow, y1 + grow) for x0, y0, x1, y1 in placed]
-
-    def free(axis, at, lo, hi, skip=None):
-        """Pieces of the segment (on x=at if axis is "v", else y=at) off every page."""
-        pieces = [(max(lo, 0.0), min(hi, sheet_h if axis == "v" else sheet_w))]
-        for index, (bx0, by0, bx1, by1) in enumerate(blocked):
-            across = (bx0, bx1) if axis == "v" else (by0, by1)
-            along = (by0, by1) if axis == "v" else (bx0, bx1)
-            if index == skip or not across[0] < at < across[1]:
-                continue
-            pieces = [part for a, b in pieces
-                      for part in ((a, min(b, along[0])), (max(a, along[1]), b))]
-        return [(a, b) for a, b in pieces if b - a >= 1.0]  # under 1 pt is no mark
-
-    lines: list[tuple] = []
-    reach = offset + CROP_MARK_LENGTH
-    for index, (x0, y0, x1, y1) in enumerate(placed):
-        for x, sx in ((x0, -1), (x1, 1)):
-            for y, sy in ((y0, -1), (y1, 1)):
-                for axis, at, start, sign, limit in (("v", x, y, sy, sheet_h),
-                                                     ("h", y, x, sx, sheet_w)):
-                    if not 0.5 < at < (sheet_w if axis == "v" else sheet_h) - 0.5:
-                        continue  # the trim line is the paper edge itself
-                    lo, hi = sorted((start + sign * offset, start + sign * reach))
-                    pieces = free(axis, at, lo, hi)
-                    edge = limit if sign > 0 else 0.0
-                    if not pieces and (start - edge) * sign >= -(offset + 1.0):  # no room
-                        lo, hi = sorted((edge, edge - sign * EDGE_TICK_LENGTH))
-                        pieces = free(axis, at, lo, hi, skip=index)
-                    lines.extend((axis, round(at, 4), round(a, 4), round(b, 4))
-                                 for a, b in pieces)
-    if not lines:
-        return ""
-    strokes = []
-    for axis, at, a, b in sorted(set(lines)):
-        if axis == "v":
-            strokes.append(f"{_num(at)} {_num(a)} m {_num(at)} {_num(b)} l")
-        else:
-            strokes.append(f"{_num(a)} {_num(at)} m {_num(b)} {_num(at)} l")
-    return f"q 0 G {_num(MARK_WIDTH)} w [] 0 d " + " ".join(strokes) + " S Q"
 
 
 def _copy_metadata(src: pikepdf.Pdf, out: pikepdf.Pdf) -> None:
@@ -337,25 +302,26 @@ def _copy_metadata(src: pikepdf.Pdf, out: pikepdf.Pdf) -> None:
         out.Root.Lang = pikepdf.String(str(lang))
 
 
-def print_instructions(info: BookletInfo) -> str:
-    """How to print, fold and staple the booklet: the build prints it, the README quotes it."""
-    paper = SHEET_NAMES[info.sheet]
-    sheets = f"{info.sheets} sheet{'s' if info.sheets != 1 else ''}"
-    lines = [
-        f"Printing the booklet ({info.pages_padded} pages on {sheets} of {paper} paper):",
-        f"  1. Paper: {paper}, landscape; {sheets}, printed on both sides.",
-        "  2. Duplex (two-sided): flip on the SHORT edge.",
-        "  3. Scale: 100 % / \"Actual size\" (turn off \"Fit to page\" and \"Shrink oversized "
-        "pages\"); do not use the printer's own booklet mode: the file is already imposed.",
-        "  4. Check: on the first sheet, page 2 is printed directly behind page 1, the same "
-        "way up.",
-        "  5. Keep the sheets in order, the sheet with the covers outside; fold the stack in "
-        "half along the centre line, crease it, and staple twice on the fold.",
-    ]
-    if info.blanks:
-        lines.append(f"  ({info.blanks} blank page{'s' if info.blanks != 1 else ''} added "
-                     "before the back cover to fill the last sheet.)"
-                     if info.blank_positions[-1] < info.pages_padded else
-                     f"  ({info.blanks} blank page{'s' if info.blanks != 1 else ''} added "
-                     "at the end to fill the last sheet.)")
-    return "\n".join(lines)
+def trim_of(pdf: Path) -> tuple[float, float]:
+    """The largest page of `pdf` as the imposer places it (TrimBox, width × height, pt)."""
+    with pikepdf.open(pdf) as src:
+        rects = [_placed_rect(page)[1] for page in src.pages]
+    return max(r[2] - r[0] for r in rects), max(r[3] - r[1] for r in rects)
+
+
+def _placed_rect(page: pikepdf.Page):
+    """The page as a form XObject clipped to its trim, and the trim as displayed."""
+    trim = pdf_box(page.trimbox)  # TrimBox → CropBox → MediaBox
+    form = page.as_form_xobject(handle_transformations=True)
+    form.BBox = pikepdf.Array(trim)
+    matrix = [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))]
+    return form, transformed_box(trim, matrix)
+
+
+def refusal(pdf: Path) -> OctavoError | None:
+    """Why `pdf`'s pages can have no booklet on any sheet (``--sheet auto``), or None."""
+    try:
+        choose_sheet(trim_of(pdf), "auto")
+    except OctavoError as error:
+        return error
+    return None

@@ -1,7 +1,8 @@
 """Build checks: small functions that each return a list of `Finding`s.
 
 Every code is documented in docs/checks.md (what it means, how to fix it).
-Codes are grouped by area: MS- manuscript, PDF-, EPUB-, IMG-, PRN- print and
+Codes are grouped by area: MS- manuscript, AUTO- metadata inferred for a folder
+without metadata.toml, DES- the book's own design, PDF-, EPUB-, IMG-, PRN- print and
 booklet, TXT- text completeness, LAY- layout.
 """
 

@@ -1,201 +1,200 @@
-"""PRN- checks: the imposed booklet read back against the print PDF."""
+"""PRN- checks: the imposed booklet read back against the print PDF and its instructions.
+
+The plan (how many sheets, and how many of them each signature folds together) is read
+from the instructions the build wrote beside the booklet (`<slug>-booklet.txt`); without
+them the booklet is taken as one saddle-stitched stack, as older builds made it. The
+fold order is worked out here again, independently of the imposer, and every half of
+every side must show the page it puts there (`booklet_read` reads the sides).
+"""
 
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
+from pathlib import Path
 
 import pikepdf
-import pypdfium2
 
 from ..pdfread.text import normalise, page_texts
-from ..pdfread.walk import box as pdf_box
-from ..pdfread.walk import content_digest, content_streams, multiply, transformed_box
-from . import ERROR, CheckContext, Finding, text_source
+from . import ERROR, INFO, CheckContext, Finding, text_source
+from .booklet_read import sides_by_pdfium, sides_by_structure
 
+MM = 72 / 25.4
 TOLERANCE_PT = 0.01
-# What a side may do besides placing pages: state, clipping, paths (fold and crop marks).
-SIDE_OPERATORS = {"q", "Q", "cm", "re", "W", "W*", "n", "m", "l", "c", "v", "y", "h", "S",
-                  "s", "f", "F", "f*", "B", "B*", "b", "b*", "w", "J", "j", "M", "d", "gs",
-                  "G", "g", "RG", "rg", "K", "k", "CS", "cs", "SC", "sc", "SCN", "scn", "Do"}
-PAINTING = {"n", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*"}  # they end a path
-
-
-def _half_texts(path) -> list[tuple[str, str]]:
-    """(left, right) text of each side of the booklet."""
-    document = pypdfium2.PdfDocument(str(path))
-    try:
-        halves = []
-        for page in document:
-            width, height = page.get_size()
-            text = page.get_textpage()
-            halves.append((text.get_text_bounded(0, 0, width / 2, height),
-                           text.get_text_bounded(width / 2, 0, width, height)))
-            text.close()
-            page.close()
-        return halves
-    finally:
-        document.close()
-
-
-def _concatenated(page: pikepdf.Page) -> bytes:
-    """A page's content streams as one, the way qpdf joins them into a form XObject:
-    a newline between two streams unless the first ends with one."""
-    data = b""
-    for stream in content_streams(page):
-        if data and not data.endswith(b"\n"):
-            data += b"\n"
-        data += stream.read_bytes()
-    return data
-
-
-def _meet(r, s):
-    return max(r[0], s[0]), max(r[1], s[1]), min(r[2], s[2]), min(r[3], s[3])
-
-
-def _placements(side: pikepdf.Page):
-    """(form, its matrix onto the sheet, the clip around it) for each form the side
-    draws; None when the side does anything else than place forms and draw paths, or is
-    rotated, scaled or cropped (then the text is read)."""
-    box = [float(v) for v in side.mediabox]
-    if "/Rotate" in side.obj or "/UserUnit" in side.obj or (
-            "/CropBox" in side.obj and [float(v) for v in side.obj.CropBox] != box):
-        return None
-    ctm, stack, placed, path = [1, 0, 0, 1, 0, 0], [], [], None
-    clip = (min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3]))
-    xobjects = side.obj.get("/Resources", {}).get("/XObject", {})
-    for operands, operator in pikepdf.parse_content_stream(side):
-        name = str(operator)
-        if name not in SIDE_OPERATORS:
-            return None
-        if name == "q":
-            stack.append((ctm, clip))
-        elif name == "Q":
-            if not stack:
-                return None
-            ctm, clip = stack.pop()
-        elif name == "cm":
-            ctm = multiply([float(v) for v in operands], ctm)
-        elif name == "re":
-            x, y, w, h = (float(v) for v in operands)
-            path = transformed_box((x, y, x + w, y + h), ctm) if path is None else "other"
-        elif name in ("m", "l", "c", "v", "y", "h"):
-            path = "other"
-        elif name in ("W", "W*"):
-            if not isinstance(path, tuple):
-                return None  # a clip that is not one rectangle: read the text instead
-            clip = _meet(clip, path)
-        elif name in PAINTING:
-            path = None
-        elif name == "Do":
-            form = xobjects.get(str(operands[0]))
-            if form is None or form.get("/Subtype") != "/Form":
-                return None
-            matrix = [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))]
-            placed.append((form, multiply(matrix, ctm), clip))
-    return placed
-
-
-def _within(inner, outer) -> bool:
-    return all(inner[i] >= outer[i] - TOLERANCE_PT for i in (0, 1)) and \
-        all(inner[i] <= outer[i] + TOLERANCE_PT for i in (2, 3))
-
-
-def _sides_by_structure(path: Path, source: Path) -> list[tuple[set, set]] | None:
-    """Which pages of `source` each half of each side shows, read from the booklet's
-    structure: a half shows a form XObject whose content and resources are those of a
-    source page (decoded streams compared, fonts, ToUnicode maps and all; image data
-    aside), whose bounding box holds that page's whole trim, and which lies, trim and
-    all, on that half and inside the clip around it. None when anything is drawn
-    otherwise, a form is no page of the source, or a file needed repairs: the text is
-    read instead."""
-    try:
-        return _read_structure(path, source)
-    except Exception:  # noqa: BLE001 - anything unexpected: read the text instead
-        return None
-
-
-def _read_structure(path: Path, source: Path) -> list[tuple[set, set]] | None:
-    pages: dict[bytes, set[int]] = {}
-    trims: dict[int, tuple] = {}
-    with pikepdf.open(source) as pdf:
-        if pdf.get_warnings():
-            return None
-        cache: dict = {}
-        for number, page in enumerate(pdf.pages, 1):
-            key = content_digest(_concatenated(page), page.obj.get("/Resources"), cache)
-            pages.setdefault(key, set()).add(number)
-            trims[number] = pdf_box(page.trimbox)
-    sides = []
-    with pikepdf.open(path) as booklet:
-        if booklet.get_warnings():
-            return None
-        cache = {}
-        for side in booklet.pages:
-            placements = _placements(side)
-            if placements is None:
-                return None
-            box = [float(v) for v in side.mediabox]
-            middle = (box[0] + box[2]) / 2
-            halves = ((box[0], box[1], middle, box[3]), (middle, box[1], box[2], box[3]))
-            shown: tuple[set, set] = (set(), set())
-            for form, matrix, clip in placements:
-                found = pages.get(content_digest(form.read_bytes(), form.get("/Resources"),
-                                                 cache))
-                bbox = pdf_box(form.BBox)
-                if not found or not all(_within(trims[number], bbox) for number in found):
-                    return None  # no page of the source, or one its box would cut
-                on_sheet = [transformed_box(trims[number], matrix) for number in found]
-                half = next((half for half, area in enumerate(halves)
-                             if all(_within(rect, _meet(clip, area)) for rect in on_sheet)),
-                            None)
-                if half is None or shown[half]:
-                    return None  # across the fold, cut, off the sheet, or two on one half
-                shown[half].update(found)
-            sides.append(shown)
-    return sides
-
-
-def _structure_agrees(sides: list[tuple[set, set]] | None, wanted) -> bool:
-    return sides is not None and len(sides) == len(wanted) and all(
-        (page in shown) if page else not shown
-        for halves, slots in zip(sides, wanted) for shown, page in zip(halves, slots))
+STEP_TOLERANCE_PT = 0.05
+MAX_SIGNATURE_SHEETS = 8
+SHEETS_PT = {"A4": (297 * MM, 210 * MM), "US Letter": (792.0, 612.0),
+             "A3": (420 * MM, 297 * MM), "tabloid": (1224.0, 792.0),
+             "12 × 18 in": (1296.0, 864.0)}
+HEADER = re.compile(r"^Printing the booklet \((\d+) pages on (\d+) sheets? of .+ paper\), "
+                    r"(?:in (\d+) signatures|one saddle-stitched booklet):$")
+SIGNATURE_LINE = re.compile(r"^Signature (\d+) of (\d+): pages (\d+)–(\d+), (\d+) sheets?$")
+SHEET_LINE = re.compile(r"^  sheet (\d+) \(PDF pages (\d+)–(\d+)\): pages (.+)$")
 
 
 def _words(text: str) -> list[str]:
     return sorted(normalise(text).split())
 
 
-SHEETS_PT = {"A4": (297 * 72 / 25.4, 210 * 72 / 25.4), "US Letter": (792.0, 612.0)}
-
-
-def expected_sides(pages: int) -> list[tuple[int | None, int | None]]:
-    """Saddle-stitch order, worked out here independently of the imposer.
-
-    Reading order: the pages, with blanks (None) just before the back cover to fill
-    the last sheet. Sheet i (outermost first) shows (N-2i, 2i+1) on its front and
-    (2i+2, N-2i-1) on its back, as (left, right), 1-based positions.
-    """
+def reading_order(pages: int) -> list[int | None]:
+    """The pages, with blanks (None) just before the back cover to fill the last sheet."""
     padded = 4 * math.ceil(pages / 4)
     blanks = [None] * (padded - pages)
-    reading = list(range(1, pages)) + blanks + [pages] if pages > 1 else [1] + blanks
-    at = lambda position: reading[position - 1]  # noqa: E731
-    sides = []
-    for i in range(padded // 4):
-        sides.append((at(padded - 2 * i), at(2 * i + 1)))
-        sides.append((at(2 * i + 2), at(padded - 2 * i - 1)))
+    return list(range(1, pages)) + blanks + [pages] if pages > 1 else [1] + blanks
+
+
+def expected_sides(pages: int, signatures: list[int] | None = None
+                   ) -> list[tuple[int | None, int | None]]:
+    """Fold order, worked out here independently of the imposer.
+
+    The reading order is cut into signatures of 4·s positions (one signature of every
+    sheet when saddle-stitched). In a signature of P positions, its sheet i (outermost
+    first) shows (P-2i, 2i+1) on its front and (2i+2, P-2i-1) on its back, as (left,
+    right), 1-based positions within the signature.
+    """
+    reading = reading_order(pages)
+    signatures = signatures or [len(reading) // 4]
+    sides, start = [], 0
+    for sheets in signatures:
+        size = 4 * sheets
+        at = lambda position: reading[start + position - 1]  # noqa: E731
+        for i in range(sheets):
+            sides.append((at(size - 2 * i), at(2 * i + 1)))
+            sides.append((at(2 * i + 2), at(size - 2 * i - 1)))
+        start += size
     return sides
+
+
+def _sheet_pages(sides: list[tuple]) -> list[list[int | None]]:
+    """Each sheet's pages in reading order: front right, back left, back right, front left."""
+    return [[front[1], back[0], back[1], front[0]]
+            for front, back in zip(sides[::2], sides[1::2])]
+
+
+class Plan:
+    """What the instructions say: sheets, signatures, each sheet's pages."""
+
+    def __init__(self, text: str):
+        lines = text.splitlines()
+        first = []
+        for line in lines:
+            if line.startswith(" ") or not line.strip():
+                break
+            first.append(line.strip())
+        header = HEADER.match(" ".join(first))
+        self.sheets = int(header.group(2)) if header else None
+        self.count = (int(header.group(3)) if header.group(3) else 1) if header else None
+        self.signatures = [match.groups() for match in map(SIGNATURE_LINE.match, lines)
+                           if match]
+        self.rows = [match.groups() for match in map(SHEET_LINE.match, lines) if match]
+
+    def sizes(self) -> list[int] | None:
+        if self.signatures:
+            return [int(row[4]) for row in self.signatures]
+        return [self.sheets] if self.sheets else None
+
+
+def _plan_findings(plan: Plan | None, name: str, sheets: int, pages: int) -> list[Finding]:
+    """PRN-004: the instructions disagree with the booklet, or their plan is unsound."""
+    if plan is None:
+        return []
+    problems = []
+    sizes = plan.sizes()
+    if plan.sheets is None:
+        problems.append("do not say how many sheets to print")
+    elif plan.sheets != sheets:
+        problems.append(f"say {plan.sheets} sheets; the booklet has {sheets}")
+    if plan.count and plan.count > 1:
+        if [int(row[0]) for row in plan.signatures] != list(range(1, plan.count + 1)) or \
+                any(int(row[1]) != plan.count for row in plan.signatures):
+            problems.append(f"do not list signatures 1 to {plan.count}")
+        elif sum(sizes) != sheets:
+            problems.append(f"list signatures of {sum(sizes)} sheets in all, not {sheets}")
+        elif max(sizes) - min(sizes) > 1 or max(sizes) > MAX_SIGNATURE_SHEETS:
+            problems.append("cut the book into unbalanced signatures ("
+                            + ", ".join(map(str, sizes)) + " sheets)")
+    if not problems and sizes and sum(sizes) == sheets:
+        wanted = _sheet_pages(expected_sides(pages, sizes))
+        listed = [(int(a), int(b), int(c), row.split(", ")) for a, b, c, row in plan.rows]
+        for number, (sheet, first, second, shown) in enumerate(listed, 1):
+            expected = ["blank" if page is None else str(page)
+                        for page in wanted[number - 1]] if number <= len(wanted) else None
+            if (sheet, first, second) != (number, 2 * number - 1, 2 * number) or \
+                    shown != expected:
+                problems.append(f"list sheet {number} wrongly (it carries pages "
+                                + (", ".join(expected) if expected else "nothing") + ")")
+                break
+        else:
+            if len(listed) != len(wanted):
+                problems.append(f"list {len(listed)} sheets, not {len(wanted)}")
+    return [Finding("PRN-004", ERROR, f"the booklet's instructions {problem}", name)
+            for problem in problems]
+
+
+def _mark_findings(sides, starts: list[int], count: int, name: str) -> list[Finding]:
+    """PRN-005: one collation mark on the outside of each signature, stepping down the
+    fold signature by signature (starting again at the head when the fold is full), and
+    none elsewhere; PRN-007: each signature's label in the fold margin of its first page."""
+    findings, marks = [], []
+    firsts = {2 * sheet: index for index, sheet in enumerate(starts)}
+    for number, side in enumerate(sides, 1):
+        index = firsts.get(number - 1)
+        if index is None:
+            if side.marks:
+                findings.append(Finding("PRN-005", ERROR, f"side {number} has a collation mark "
+                                        "but is no signature's outside", f"{name} side {number}"))
+            continue
+        if len(side.marks) != 1:
+            findings.append(Finding("PRN-005", ERROR, f"signature {index + 1} has "
+                                    f"{len(side.marks)} collation marks on its fold, not one",
+                                    f"{name} side {number}"))
+        marks.append(side.marks[0] if len(side.marks) == 1 else None)
+        wanted = f"{index + 1}/{count}"
+        if not any(re.search(rf"(?<![\d/]){re.escape(wanted)}(?![\d/])", label)
+                   for label in side.labels):
+            findings.append(Finding("PRN-007", ERROR, f"signature {index + 1}'s first page has "
+                                    f"no label \"{wanted}\" in its fold margin",
+                                    f"{name} side {number}"))
+    placed = [(index, mark) for index, mark in enumerate(marks) if mark is not None]
+    head = placed[0][1][3] if placed else 0.0
+    for (_, before), (index, mark) in zip(placed, placed[1:]):
+        same = abs((mark[3] - mark[1]) - (before[3] - before[1])) <= STEP_TOLERANCE_PT
+        steps_on = abs(mark[3] - before[1]) <= STEP_TOLERANCE_PT  # starts where it ended
+        again = abs(mark[3] - head) <= STEP_TOLERANCE_PT < abs(before[3] - head)  # fold full
+        if not same or not (steps_on or again):
+            findings.append(Finding("PRN-005", ERROR, f"the collation mark of signature "
+                                    f"{index + 1} does not step down from the one before "
+                                    "(a misordered stack would not show)",
+                                    f"{name} side {2 * starts[index] + 1}"))
+    return findings
+
+
+def _plan_of(context: CheckContext) -> Plan | None:
+    text = context.outputs.get("booklet-txt")
+    if text is None or not Path(text).exists():
+        return None
+    return Plan(Path(text).read_text(encoding="utf-8"))
 
 
 def booklet_is_imposed_right(context: CheckContext) -> list[Finding]:
     path, source = context.outputs.get("booklet"), context.outputs.get("print-pdf")
+    if source is not None and path is None and source.exists():
+        return _no_booklet(source)
     if path is None or source is None or not path.exists():
         return []
     findings = []
     with pikepdf.open(source) as pdf:
         count = len(pdf.pages)
-    wanted = expected_sides(count)
     with pikepdf.open(path) as pdf:
         sizes = [tuple(float(v) for v in page.obj.MediaBox) for page in pdf.pages]
+    plan = _plan_of(context)
+    findings += _plan_findings(plan, plan and context.outputs["booklet-txt"].name,
+                               len(sizes) // 2, count)
+    sizes_listed = plan.sizes() if plan else None
+    signatures = sizes_listed if sizes_listed and sum(sizes_listed) == len(sizes) // 2 else None
+    wanted = expected_sides(count, signatures)
+    bound = bool(plan and plan.count and plan.count > 1)
     if len(sizes) != len(wanted):
         findings.append(Finding("PRN-001", ERROR, f"{len(sizes)} sides for {count} pages:"
                                 f" expected {len(wanted) // 2} sheets, two sides each",
@@ -205,24 +204,79 @@ def booklet_is_imposed_right(context: CheckContext) -> list[Finding]:
         if not any(all(abs(a - b) < 0.01 for a, b in zip(size, sheet))
                    for sheet in SHEETS_PT.values()):
             findings.append(Finding("PRN-001", ERROR, f"side {number} is {size[0]:.2f} × "
-                                    f"{size[1]:.2f} pt, not exactly A4 or Letter landscape",
+                                    f"{size[1]:.2f} pt, not exactly one of the booklet's "
+                                    "sheets (" + ", ".join(SHEETS_PT) + ") landscape",
                                     f"{path.name} side {number}"))
-    if _structure_agrees(_sides_by_structure(path, source), wanted):
-        return findings  # every half shows, byte for byte, the page it should
-    pages = page_texts(text_source(context, "print-pdf"), body_only=False)
-    for side, (halves, slots) in enumerate(zip(_half_texts(path), wanted), 1):
-        for text, page in zip(halves, slots):
-            if _words(text) == (_words(pages[page - 1]) if page else []):
-                continue
-            if page is None:
-                findings.append(Finding("PRN-003", ERROR, f"side {side} has a page where a "
-                                        "blank belongs (blanks go before the back cover)",
-                                        f"{path.name} side {side}"))
-            else:
-                findings.append(Finding("PRN-002", ERROR, f"side {side} does not show page "
-                                        f"{page} where saddle-stitch order puts it",
-                                        f"{path.name} side {side}"))
+    starts = [sum(signatures[:index]) for index in range(len(signatures))] \
+        if signatures else [0]
+    sides = sides_by_structure(path, source)
+    if sides is not None:
+        findings += _order_by_structure(sides, wanted, path.name)
+    else:
+        sides = sides_by_pdfium(path)
+        labels = {2 * sheet: f"{index + 1}/{len(starts)}" for index, sheet in enumerate(starts)}
+        findings += _order_by_text(context, sides, wanted, path.name,
+                                   labels if bound else {})
+    for number, side in enumerate(sides, 1):
+        if side.crossing:
+            what = ", ".join(f"page {item}" if isinstance(item, int) else f"\"{item[:40]}\""
+                             for item in side.crossing)
+            findings.append(Finding("PRN-006", ERROR, f"side {number}: {what} reaches across "
+                                    "the fold", f"{path.name} side {number}"))
+    if bound:
+        findings += _mark_findings(sides, starts, len(starts), path.name)
     return findings
+
+
+def _order_by_structure(sides, wanted, name: str) -> list[Finding]:
+    findings = []
+    for number, (side, slots) in enumerate(zip(sides, wanted), 1):
+        for shown, page in zip(side.halves, slots):
+            if (page in shown) if page else not shown:
+                continue
+            findings.append(_misplaced(number, page, name))
+    seen = Counter(page for side in sides for half in side.halves for page in half)
+    expected = Counter(page for slots in wanted for page in slots if page)
+    for page in sorted(set(seen) | set(expected)):
+        if seen[page] != expected[page]:
+            findings.append(Finding("PRN-002", ERROR, f"page {page} appears {seen[page]} "
+                                    f"times in the booklet, not {expected[page]}", name))
+    return findings
+
+
+def _order_by_text(context, sides, wanted, name: str, labels: dict) -> list[Finding]:
+    """Each half's words against its page's; a signature's first page may also show the
+    words of its label (read from the fold margin), and nothing else."""
+    findings = []
+    pages = page_texts(text_source(context, "print-pdf"), body_only=False)
+    for number, (side, slots) in enumerate(zip(sides, wanted), 1):
+        for half, (text, page) in enumerate(zip(side.texts, slots)):
+            shown = Counter(_words(text))
+            expected = Counter(_words(pages[page - 1]) if page else [])
+            allowed = Counter(word for label in side.labels for word in _words(label)
+                              if labels.get(number - 1, "\0") in label) if half else Counter()
+            if not expected - shown and not (shown - expected) - allowed:
+                continue
+            findings.append(_misplaced(number, page, name))
+    return findings
+
+
+def _misplaced(side: int, page: int | None, name: str) -> Finding:
+    if page is None:
+        return Finding("PRN-003", ERROR, f"side {side} has a page where a blank belongs "
+                       "(blanks go before the back cover)", f"{name} side {side}")
+    return Finding("PRN-002", ERROR, f"side {side} does not show page {page} where the fold "
+                   "order puts it", f"{name} side {side}")
+
+
+def _no_booklet(source: Path) -> list[Finding]:
+    """PRN-010 (a note): no booklet, because its pages fit no sheet."""
+    from ..booklet.impose import refusal
+    error = refusal(source)
+    if error is None:
+        return []
+    return [Finding("PRN-010", INFO, error.message + (f"; {error.hint}" if error.hint else ""),
+                    source.name)]
 
 
 BOOKLET_CHECKS = [booklet_is_imposed_right]

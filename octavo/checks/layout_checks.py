@@ -63,9 +63,11 @@ def no_widows_or_orphans(context: CheckContext) -> list[Finding]:
     if layout is None:
         return []
     lines = _lines_by_page(layout.document)
+    repeated = {element.get("data-o") for chapter in context.book.chapters  # a table's
+                for element in chapter.body.iter("th") if element.get("data-o")}  # header row
     findings = []
     for key, pages in lines.items():
-        if len(pages) < 2 or not key.startswith("ch"):
+        if len(pages) < 2 or not key.startswith("ch") or key in repeated:
             continue
         ordered = sorted(pages)
         if pages[ordered[0]] == 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ..fonts import BODY_FAMILY, covered_characters
+from ..fonts import covered_characters, install_hint
 from . import ERROR, INFO, WARNING, CheckContext, Finding
 
 CODE_TAGS = ("code", "pre", "kbd", "samp")
@@ -94,21 +94,62 @@ def quotes_and_dashes_are_typographic(context: CheckContext) -> list[Finding]:
     return findings
 
 
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _set_in(element, design) -> tuple[str, str]:
+    """(role, family) of the font the design sets `element`'s text in."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in CODE_TAGS:
+            return "code", design.code_font
+        if node.tag in HEADINGS:
+            return "heading", design.heading_font or design.font
+    return "body", design.font
+
+
+def _all_text_nodes(body):
+    """(text, element, block) for every text node, code included."""
+    for element in body.iter():
+        if not isinstance(element.tag, str):
+            continue
+        block = next((a for a in [element, *element.iterancestors()] if a.get("data-o")), element)
+        if "footnote-backref" not in (element.get("class") or ""):  # the EPUB's ↑, in its font
+            yield element.text, element, block
+        if element.getparent() is not None:
+            yield element.tail, element.getparent(), block
+
+
 def characters_have_glyphs(context: CheckContext) -> list[Finding]:
-    covered = covered_characters(BODY_FAMILY)
-    if not covered:
-        return [Finding("MS-007", ERROR, f"the body font {BODY_FAMILY} is not installed")]
-    findings, seen = [], set()
+    """Each character has a glyph in the family the design sets it in: the body font,
+    the heading font for headings, the code font for code."""
+    design = context.book.metadata.design
+    findings, seen, missing = [], set(), set()
     for chapter in context.book.chapters:
-        for text, block in _text_nodes(chapter.body):
+        for text, element, block in _all_text_nodes(chapter.body):
+            if not text or text.isspace():
+                continue
+            role, family = _set_in(element, design)
+            covered = covered_characters(family)
+            if not covered:
+                if family not in missing:
+                    missing.add(family)
+                    findings.append(Finding("MS-007", ERROR, f"the {role} font {family} is not "
+                                            f"installed ({install_hint(family)})"))
+                continue
             for char in text:
-                if char.isspace() or ord(char) in covered or char in seen:
+                if char.isspace() or ord(char) in covered or (char, family) in seen:
                     continue
-                seen.add(char)
+                seen.add((char, family))
                 findings.append(Finding("MS-007", ERROR, f"{char!r} (U+{ord(char):04X}) has no "
-                                        f"glyph in {BODY_FAMILY}; it would print as a box",
+                                        f"glyph in {family}, the {role} font; it would print "
+                                        "as a box or in a fallback font",
                                         _where(chapter, block.text_content())))
     return findings
+
+
+def inferred_metadata_is_noted(context: CheckContext) -> list[Finding]:
+    """What the build inferred for a folder without metadata.toml (AUTO-): notes."""
+    return list(context.book.metadata.notes)
 
 
 def placeholders_are_reported(context: CheckContext) -> list[Finding]:
@@ -136,5 +177,5 @@ def structure_notes(context: CheckContext) -> list[Finding]:
 MANUSCRIPT_CHECKS = [
     figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
     quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
-    metadata_is_complete, structure_notes,
+    metadata_is_complete, inferred_metadata_is_noted, structure_notes,
 ]

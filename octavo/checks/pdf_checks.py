@@ -16,8 +16,6 @@ from ..structure.generated import heading_title
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
 
-A5_PT = (419.528, 595.276)
-BLEED_PT = 3 * 72 / 25.4
 TOLERANCE_PT = 0.01
 PRINT_PPI = 300
 SCREEN_MAX_PPI = 225  # more than this on screen only makes the download bigger
@@ -44,6 +42,9 @@ def _pdfs(context: CheckContext):
 
 def fonts_are_embedded(context: CheckContext) -> list[Finding]:
     findings = []
+    families = context.book.metadata.design.families  # body, headings, code
+    # Charis SIL draws Octavo's own marks (the end mark) whatever the body font.
+    allowed = tuple(f.replace(" ", "") for f in (*families, FALLBACK_FAMILY, BODY_FAMILY))
     for kind, path in _pdfs(context):
         runs = _text_runs(context, kind)
         seen = {}
@@ -55,11 +56,10 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
                 findings.append(Finding("PDF-001", ERROR, f"font {name} is not embedded",
                                         f"{path.name} p. {page}"))
             family = name.split("+", 1)[-1]
-            allowed = (BODY_FAMILY.replace(" ", ""), FALLBACK_FAMILY.replace(" ", ""))
             if not family.replace("-", "").startswith(allowed):
                 findings.append(Finding("PDF-003", WARNING, f"text is drawn in {family}, a "
-                                        f"fallback font, not {BODY_FAMILY}",
-                                        f"{path.name} p. {page}"))
+                                        f"fallback font, not one the design names "
+                                        f"({', '.join(families)})", f"{path.name} p. {page}"))
     return findings
 
 
@@ -206,21 +206,24 @@ def page_boxes_are_right(context: CheckContext) -> list[Finding]:
     def off(a, b):
         return any(abs(x - y) > TOLERANCE_PT for x, y in zip(a, b))
 
+    design = context.book.metadata.design
+    trim_pt, bleed = design.trim_pt, design.bleed_pt
     for kind, path in _pdfs(context):
         with pikepdf.open(path) as pdf:
             for number, page in enumerate(pdf.pages, 1):
                 trim = _box(page, "/TrimBox")
                 size = (trim[2] - trim[0], trim[3] - trim[1])
-                if off(size, A5_PT):
+                if off(size, trim_pt):
                     findings.append(Finding("PDF-008", ERROR, f"the page is {size[0]:.2f} × "
-                                            f"{size[1]:.2f} pt, not A5", f"{path.name} p. {number}"))
+                                            f"{size[1]:.2f} pt, not the trim {design.trim} "
+                                            f"({trim_pt[0]:.2f} × {trim_pt[1]:.2f} pt)",
+                                            f"{path.name} p. {number}"))
                 if kind == "print-pdf":
-                    wanted = [trim[0] - BLEED_PT, trim[1] - BLEED_PT,
-                              trim[2] + BLEED_PT, trim[3] + BLEED_PT]
+                    wanted = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
                     for name in ("/MediaBox", "/BleedBox"):
                         if off(_box(page, name), wanted):
                             findings.append(Finding("PDF-008", ERROR, f"{name[1:]} is not the "
-                                                    "trim plus 3 mm bleed",
+                                                    f"trim plus {design.bleed_mm:g} mm bleed",
                                                     f"{path.name} p. {number}"))
     return findings
 
@@ -234,6 +237,16 @@ def renderer_warnings(context: CheckContext) -> list[Finding]:
     findings += [Finding("PDF-010", ERROR, f"a resource was refused: {message}", "")
                  for message in dict.fromkeys(layout.refused)]
     return findings
+
+
+def book_css_is_valid(context: CheckContext) -> list[Finding]:
+    """What WeasyPrint ignored in the book's own stylesheets, with file:line."""
+    layout = context.layout
+    if layout is None:
+        return []
+    return [Finding("DES-001", ERROR, f"{message} in the book's stylesheet",
+                    f"{name}:{line}" if line else name)
+            for name, line, message in layout.css_problems]
 
 
 def image_resolution(context: CheckContext) -> list[Finding]:
@@ -263,4 +276,5 @@ def image_resolution(context: CheckContext) -> list[Finding]:
 
 PDF_CHECKS = [fonts_are_embedded, glyphs_are_drawn, structure_is_tagged,
               outline_matches_headings, links_resolve, metadata_is_complete,
-              print_pdf_is_pdfx4, page_boxes_are_right, renderer_warnings, image_resolution]
+              print_pdf_is_pdfx4, page_boxes_are_right, renderer_warnings, book_css_is_valid,
+              image_resolution]

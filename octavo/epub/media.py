@@ -20,6 +20,8 @@ from ..fonts import BODY_FAMILY, font_files
 from ..options import STYLES
 from ..manuscript.images import ALLOWED_FORMATS, SVG_SUFFIX, inspect_image
 from ..manuscript.book import Book, source_line
+from ..manuscript.book_css import stylesheet_files
+from ..manuscript.fetcher import MIME_TYPES
 from ..manuscript.load import resolve_inside
 
 STYLESHEET = "epub.css"
@@ -174,6 +176,28 @@ def subset_fonts(text: str) -> list[Resource]:
         font.save(out)
         fonts.append(Resource(f"fonts/{FONT_FILE.format(style)}", out.getvalue(), "font/ttf"))
     return fonts
+
+
+BOOK_STYLES = "book"  # the book's own EPUB stylesheets and what they name, by their paths
+
+
+def book_stylesheets(book) -> tuple[tuple[str, ...], list[Resource]]:
+    """(hrefs, resources) of the book's stylesheets marked `epub = true`: each kept under
+    book/ at its manuscript path, with the fonts and images it names, so that its relative
+    url()s hold (all inside the manuscript: book_css checked them at load)."""
+    hrefs, resources, taken = [], [], set()
+    folder = Path(book.folder).resolve()
+    for sheet in book.metadata.design.stylesheets:
+        if not sheet.epub:
+            continue
+        hrefs.append(f"{BOOK_STYLES}/{sheet.file}")
+        for path in stylesheet_files(folder, folder / sheet.file):
+            name = f"{BOOK_STYLES}/{path.relative_to(folder).as_posix()}"
+            if name not in taken:
+                taken.add(name)
+                resources.append(Resource(name, path.read_bytes(),
+                                          MIME_TYPES[path.suffix.lower()]))
+    return tuple(hrefs), resources
 
 
 def stylesheet(styles: Path = STYLES) -> Resource:

@@ -20,7 +20,8 @@ from lxml import etree
 
 from . import content
 from .cover import HEIGHT, WIDTH, cover_alt, generate_cover
-from .media import STYLES, Resource, book_images, jpeg_copy, stylesheet, subset_fonts
+from .media import (STYLES, Resource, book_images, book_stylesheets, jpeg_copy, stylesheet,
+                    subset_fonts)
 from .package import Document, PackageParts, package_entries, write_zip
 from .pages import PageMark, place_page_markers
 from .xhtml import XML_NS, TocEntry, nav_document, xhtml_document
@@ -148,6 +149,8 @@ class EpubParts:
     images: list[Resource]
     fonts: list[Resource]
     stylesheet: Resource
+    book_styles: list[Resource] = field(default_factory=list)  # the book's EPUB CSS, its files
+    css: tuple[str, ...] = (CSS_HREF,)  # what each document links: epub.css, then the book's
 
 
 PAGE_LABEL_CHARACTERS = "0123456789ivxlcdm"  # the page list's labels (roman: front matter)
@@ -161,11 +164,13 @@ def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
     """
     cover, alt = _cover(book)
     sources, images = book_images(book)
-    parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles))
+    hrefs, book_styles = book_stylesheets(book)
+    parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles), book_styles,
+                      (CSS_HREF, *hrefs))
     documents, _, _ = _documents(book, None, parts)
-    texts = [_text_of(xhtml_document(doc.title, book.metadata.language, doc.root, CSS_HREF,
+    texts = [_text_of(xhtml_document(doc.title, book.metadata.language, doc.root, parts.css,
                                      doc.body_type)) for doc in documents]
-    nav = _nav(book, documents, [])
+    nav = _nav(book, documents, [], parts.css)
     parts.fonts = subset_fonts("".join(texts) + _text_of(nav) + PAGE_LABEL_CHARACTERS)
     return parts
 
@@ -180,10 +185,10 @@ def _landmarks(documents) -> list[tuple[str, str, str]]:
     return marks
 
 
-def _nav(book: Book, documents, marks: list[PageMark]) -> bytes:
+def _nav(book: Book, documents, marks: list[PageMark], css: tuple[str, ...]) -> bytes:
     return nav_document(book.display.title, book.metadata.language, _toc(documents),
                         _landmarks(documents), [(mark.label, mark.href) for mark in marks],
-                        CSS_HREF)
+                        css)
 
 
 def write_epub(book: Book, target: Path, page_starts: list[PageStart],
@@ -200,17 +205,18 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart],
     documents, marks, warnings = _documents(book, page_starts, parts, pages)
 
     built = [Document(f"doc-{doc.name.removesuffix('.xhtml')}", doc.name, doc.title,
-                      xhtml_document(doc.title, meta.language, doc.root, CSS_HREF,
+                      xhtml_document(doc.title, meta.language, doc.root, parts.css,
                                      doc.body_type))
              for doc in documents]
-    first_text = _landmarks(documents)[-1][1]
+    first_text = next(href for kind, href, _ in _landmarks(documents) if kind == "bodymatter")
     package = PackageParts(
-        documents=built, nav=_nav(book, documents, marks), toc=_toc(documents),
+        documents=built, nav=_nav(book, documents, marks, parts.css), toc=_toc(documents),
         cover=parts.cover, stamp=stamp,
         guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
                ("text", first_text, "Start of the text")],
         indexes=[doc.name for doc in documents if doc.kind == "index"],
-        resources=[parts.stylesheet, *parts.images, *parts.fonts], page_count=len(marks),
+        resources=[parts.stylesheet, *parts.book_styles, *parts.images, *parts.fonts],
+        page_count=len(marks),
         has_images=bool(parts.images), pdf_name=f"{meta.slug}.pdf")
     entries = package_entries(book, package)
     errors, preflight_warnings = preflight(entries)

@@ -61,14 +61,15 @@ def _lay_out(element) -> None:
         _lay_out(child)
 
 
-def _root(title: str, language: str, css_href: str | None, body_type: str | None):
+def _root(title: str, language: str, css_href: str | tuple[str, ...] | None,
+          body_type: str | None):
     html = etree.Element(_q("html"), nsmap=NSMAP)
     html.set("lang", language)
     html.set(f"{{{XML_NS}}}lang", language)
     head = etree.SubElement(html, _q("head"))
     etree.SubElement(head, _q("title")).text = title
-    if css_href:
-        etree.SubElement(head, _q("link"), rel="stylesheet", type="text/css", href=css_href)
+    for href in ([css_href] if isinstance(css_href, str) else css_href or ()):
+        etree.SubElement(head, _q("link"), rel="stylesheet", type="text/css", href=href)
     body = etree.SubElement(html, _q("body"))
     if body_type:
         body.set(f"{{{OPS_NS}}}type", body_type)
@@ -80,7 +81,7 @@ def _serialise(html) -> bytes:
     return DECLARATION + etree.tostring(html, encoding="utf-8") + b"\n"
 
 
-def xhtml_document(title: str, language: str, content, css_href: str | None,
+def xhtml_document(title: str, language: str, content, css_href: str | tuple[str, ...] | None,
                    body_type: str | None = None) -> bytes:
     """A content document holding `content` (a plain HTML element) in its body."""
     html, body = _root(title, language, css_href, body_type)
@@ -110,7 +111,7 @@ def _ordered_list(parent, entries: list[TocEntry], epub_types: dict[str, str] | 
 
 def nav_document(title: str, language: str, toc: list[TocEntry],
                  landmarks: list[tuple[str, str, str]], pages: list[tuple[str, str]],
-                 css_href: str | None) -> bytes:
+                 css_href: str | tuple[str, ...] | None) -> bytes:
     """The EPUB 3 navigation document: contents, landmarks and the page list.
 
     `landmarks`: (epub:type, href, label); `pages`: (label, href) in page order.

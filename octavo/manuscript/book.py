@@ -40,6 +40,16 @@ class Figure:
         return f"{self.chapter.source.name}:{self.line}"
 
 
+@dataclass(frozen=True)
+class Part:
+    """A part of the book: a top-level subfolder of the manuscript, whose chapters are
+    the part's (`Chapter.part`). Titled by the heading of its `index.md` or `00_*.md`
+    chapter, else by the folder's name (`02_Working_with_data` → "Working with data")."""
+    title: str
+    folder: str  # relative to the manuscript folder
+    opening: str | None = None  # the id of the chapter whose heading titles the part
+
+
 @dataclass
 class Chapter:
     id: str
@@ -48,6 +58,7 @@ class Chapter:
     body: lxml_html.HtmlElement  # <section class="chapter"> holding the chapter
     title: str | None
     _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    part: Part | None = None  # None: a chapter of the book's top folder
 
     def line_of(self, text: str) -> int | None:
         """The manuscript line where `text` (plain words, as extracted) starts."""
@@ -100,6 +111,7 @@ class Book:
     # The book's structure (numbers, labels, index marks, contents): set by the
     # structure stage (octavo/structure/apply.py `annotate`); None until it has run.
     structure: object | None = None
+    parts: list[Part] = field(default_factory=list)  # in reading order (`Chapter.part`)
 
     @property
     def placeholders(self) -> list[Figure]:

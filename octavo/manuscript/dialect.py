@@ -25,7 +25,7 @@ from .spans import SpanExtension
 from .table_caption import TableCaptionExtension
 from .xref_syntax import XrefExtension
 
-FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*(?:\{[ \t]*#(?P<id>[^\s{}]+)[ \t]*\})?[ \t]*$")
+FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*(?:\{[ \t]*#(?P<id>[^\s{}]+)[ \t]*\}[ \t]*)?$")
 FENCE_CLOSE = ":::"
 IMAGE_LINE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+"[^"]*")?\)\s*$')
 CREDIT_LINE = re.compile(r"^Credit:\s*(?P<credit>.+)$", re.IGNORECASE)
@@ -59,7 +59,7 @@ class FigureBlockProcessor(BlockProcessor):
         lines = [line.strip() for line in lines if line.strip()]
 
         figure = etree.SubElement(parent, "figure", {"class": "plate"})
-        if opening["id"]:  # `::: figure {#fig:harbour}`: a label to refer to
+        if opening["id"]:  # `::: figure {#fig:harbour}`, as pandoc-crossref labels it
             figure.set("id", opening["id"])
         image = IMAGE_LINE.match(lines[0]) if lines else None
         if image:

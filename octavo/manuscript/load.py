@@ -7,6 +7,7 @@ Markdown parser and sanitised against an allowlist. Writers copy it, never chang
 from __future__ import annotations
 
 import itertools
+import posixpath
 import re
 from pathlib import Path
 from typing import Callable
@@ -15,8 +16,10 @@ from urllib.parse import unquote
 from lxml import html as lxml_html
 
 from ..errors import OctavoError
-from .book import BLOCK_KEY, BLOCK_TAGS, Book, Chapter, Display, Figure, source_line
+from .book import BLOCK_KEY, BLOCK_TAGS, Book, Chapter, Display, Figure, Part, source_line
+from .book_css import check_stylesheets
 from .dialect import smarten
+from .discover import humanise
 from .images import ImageInfo, inspect_image
 from .metadata import METADATA_FILE, Metadata, key_line, load_metadata
 from .sanitize import SCHEME, markdown_to_html
@@ -206,6 +209,10 @@ def _image(book: Book, chapter: Chapter, img) -> tuple[str, Path, int | None, Im
     if not src.strip():
         raise OctavoError("an image has no usable file name", chapter.source, line,
                           hint="write `![alt text](images/file.jpg)`")
+    here = chapter.source.parent.relative_to(book.folder).as_posix()  # a part's folder
+    if here != "." and not SCHEME.match(src) and not src.startswith(("/", "\\")):
+        src = posixpath.normpath(f"{here}/{src}")  # every output names it from the top
+        img.set("src", src)
     path = resolve_inside(book.folder, src, chapter.source, line)
     if not path.is_file():
         raise OctavoError(f"image file {src!r} does not exist", chapter.source, line,
@@ -220,7 +227,9 @@ def _check_links(book: Book, chapter: Chapter) -> None:
         href = link.get("href")
         if not href or href.startswith("#") or SCHEME.match(href):
             continue
-        if not _inside(book.folder, unquote(href.split("#")[0].split("?")[0])):
+        here = chapter.source.parent.relative_to(book.folder).as_posix()  # a part's folder
+        target = unquote(href.split("#")[0].split("?")[0])
+        if not _inside(book.folder, f"{here}/{target}" if here != "." else target):
             raise OctavoError(f"the link {href[:80]!r} leads outside the manuscript folder",
                               chapter.source,
                               source_line(chapter.markdown, href) or
@@ -277,6 +286,26 @@ def _check_cover(book: Book) -> None:
                           "image", meta.source, line, hint="export the cover as a JPEG")
 
 
+PART_OPENING = re.compile(r"^(index|0+([_\-. ].*)?)\.md$", re.I)  # index.md, 00_Overview.md
+
+
+def _parts(book: Book) -> None:
+    """Each top-level subfolder holding chapters is a part (`Book.parts`, `Chapter.part`)."""
+    folders: dict[str, list[Chapter]] = {}
+    for chapter in book.chapters:
+        relative = chapter.source.relative_to(book.folder).as_posix()
+        if "/" in relative:
+            folders.setdefault(relative.split("/")[0], []).append(chapter)
+    for folder, chapters in folders.items():
+        opening = next((c for c in chapters if c.source.parent == book.folder / folder
+                        and PART_OPENING.match(c.source.name) and c.title), None)
+        part = Part(opening.title if opening else humanise(folder), folder,
+                    opening.id if opening else None)
+        book.parts.append(part)
+        for chapter in chapters:
+            chapter.part = part
+
+
 def display_strings(meta: Metadata) -> Display:
     """The metadata's strings with curly quotes and dashes, as every output shows them."""
     def shown(text: str | None) -> str | None:
@@ -305,6 +334,8 @@ def load_book(folder: Path, apart: Callable | None = None) -> Book:
     for index, ((source, text), html) in enumerate(zip(sources, _chapters_as_html(sources, apart))):
         book.chapters.append(_load_chapter(index, source, text, html))
     _check_cover(book)
+    _parts(book)
+    check_stylesheets(book.folder, metadata.design.stylesheets)
     taken = _unique_ids(book)
     for chapter in book.chapters:
         _collect_figures(book, chapter, taken)

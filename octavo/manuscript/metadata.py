@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
 import unicodedata
@@ -10,9 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OctavoError, UsageError
+from ..report import Finding
+from . import discover
+from .design import Design, parse_design
 
 METADATA_FILE = "metadata.toml"
 REQUIRED = ("title", "language", "identifier")
+
+# Every key metadata.toml may set, in one place (add new keys here): a key that is not
+# known is an error naming the nearest known one, never silence. A YAML front matter
+# block is checked against the same lists (`check_known_keys`).
 TEXT_KEYS = ("title", "short_title", "subtitle", "language", "date", "publisher", "rights", "cover",
              "identifier", "description", "slug", "modified")
 LIST_KEYS = ("authors", "subjects", "chapters")
@@ -30,9 +38,24 @@ STRUCTURE_KEYS = {
     "csl": "path",                 # a CSL style (default: Chicago author-date, 17th ed.)
     "index": "bool",               # an index (default: when any entry is marked)
 }
-# Every key metadata.toml may set (the design's [design] table and an unknown-key check
-# add to this list).
-KNOWN_KEYS = (*TEXT_KEYS, *LIST_KEYS, *STRUCTURE_KEYS)
+OTHER_KEYS = ()  # booleans, numbers
+DESIGN_KEYS = ("trim", "bleed", "font", "code_font", "heading_font", "base_size",
+               "line_height", "justify", "hyphenate", "stylesheets")
+TABLES = {"design": DESIGN_KEYS}  # [design]: the book's own design (design.py)
+STYLESHEET_KEYS = ("file", "pdf", "epub")  # a `{ file = "book.css", epub = true }` entry
+KNOWN_KEYS = TEXT_KEYS + LIST_KEYS + OTHER_KEYS + tuple(STRUCTURE_KEYS) + tuple(TABLES)
+# What other tools call them (pandoc's variables, CSS words), and Octavo's key.
+ALIASES = {"author": "authors", "lang": "language", "css": "design.stylesheets",
+           "stylesheet": "design.stylesheets", "page_size": "design.trim",
+           "pagesize": "design.trim", "papersize": "design.trim", "paper": "design.trim",
+           "size": "design.trim", "geometry": "design.trim", "margin": "design.trim",
+           "margins": "design.trim", "mainfont": "design.font",
+           "fontfamily": "design.font", "font_family": "design.font",
+           "monofont": "design.code_font", "sansfont": "design.heading_font",
+           "fontsize": "design.base_size", "font_size": "design.base_size",
+           "linestretch": "design.line_height", "leading": "design.line_height",
+           "hyphenation": "design.hyphenate", "hyphens": "design.hyphenate",
+           "text_align": "design.justify", "justified": "design.justify"}
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -64,7 +87,9 @@ class Metadata:
     bibliography: str | None = None
     csl: str | None = None
     index: bool | None = None
-    source: Path | None = field(default=None, compare=False)
+    design: Design = field(default_factory=Design)
+    source: Path | None = field(default=None, compare=False)  # None: no metadata.toml
+    notes: tuple[Finding, ...] = field(default=(), compare=False)  # what was inferred
 
     @property
     def creator(self) -> str:
@@ -102,26 +127,112 @@ def _valid_date(text: str) -> bool:
     return True
 
 
-def _line_of(text: str, key: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+def _line_of(text: str, key: str, table: str | None = None) -> int | None:
+    """The line where `key` is set: at the top, or in `[table]` (or `table.key = `)."""
+    lines = text.splitlines()
+    if table is None:
+        for number, line in enumerate(lines, 1):
+            if re.match(rf"\s*\[\[?\s*{re.escape(key)}\s*[.\]]", line):
+                return number  # a table's header
+        for number, line in enumerate(lines, 1):
+            if re.match(r"\s*\[", line):
+                break  # the top-level keys come before the first table
+            if re.match(rf"\s*{re.escape(key)}\s*=", line):
+                return number
+        return None
+    inside = None
+    for number, line in enumerate(lines, 1):
+        header = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]", line)
+        if header:
+            inside = header.group(1).split(".")[0].strip('"') == table
+            if inside and header.group(1).strip() != table and key in header.group(1):
+                return number
+            continue
+        if (inside and re.match(rf"\s*{re.escape(key)}\s*=", line)) or (
+                inside is None and re.match(rf"\s*{re.escape(table)}\.{re.escape(key)}\s*=",
+                                            line)):
             return number
-    return None
+    return _line_of(text, table)
 
 
-def key_line(metadata: Metadata, key: str) -> int | None:
+def key_line(metadata: Metadata, key: str, table: str | None = None) -> int | None:
     """The line of metadata.toml where `key` is set (for messages about its value)."""
     try:
-        return _line_of(metadata.source.read_text(encoding="utf-8"), key)
+        return _line_of(metadata.source.read_text(encoding="utf-8"), key, table)
     except (AttributeError, OSError, UnicodeDecodeError):
         return None
 
 
+def _suggestion(key: str, table: str | None) -> str | None:
+    """The known key nearest to an unknown one, as `key` (top level) or `table.key`."""
+    if key in ALIASES:
+        return ALIASES[key]
+    every = [*KNOWN_KEYS, *(f"{name}.{k}" for name, keys in TABLES.items() for k in keys)]
+    here = [k for k in every if (k.split(".")[0] == table if table else "." not in k)]
+    for candidates in ([k for k in every if k.rsplit(".", 1)[-1] == key],  # wrong table
+                       difflib.get_close_matches(key, here, n=1, cutoff=0.6) if not table
+                       else [f"{table}.{k}" for k in difflib.get_close_matches(
+                           key, TABLES[table], n=1, cutoff=0.6)],
+                       [k for k in every if k.rsplit(".", 1)[-1] in difflib.get_close_matches(
+                           key, [k.rsplit(".", 1)[-1] for k in every], n=1, cutoff=0.75)]):
+        if candidates:
+            return candidates[0]
+    return None
+
+
+def _shown(suggested: str, table: str | None) -> str:
+    """The suggested key, said the way the author writes it where it belongs."""
+    name, _, key = suggested.rpartition(".")
+    if name == (table or ""):
+        return f"did you mean `{key}`?"
+    if name:
+        return f"did you mean `{key}` in the [{name}] table?"
+    return f"did you mean `{key}`, at the top (before any table)?"
+
+
+def check_known_keys(data: dict, fail) -> None:
+    """Every key of `data` (metadata.toml, or a YAML block read into a dict) is known.
+    `fail(key, table, message, hint)` raises at the key's line."""
+    for key, value in data.items():
+        if key in TABLES:
+            if not isinstance(value, dict):
+                fail(key, None, f"`{key}` must be a table", f"write `[{key}]` on a line of its "
+                     "own, and its keys under it")
+            for inner, entry in value.items():
+                if inner not in TABLES[key]:
+                    _unknown(inner, key, fail)
+                if inner == "stylesheets" and isinstance(entry, list):
+                    for sheet in entry:
+                        for name in (sheet if isinstance(sheet, dict) else ()):
+                            if name not in STYLESHEET_KEYS:
+                                near = difflib.get_close_matches(name, STYLESHEET_KEYS, n=1)
+                                fail("stylesheets", key, f"unknown key `{name}` in a "
+                                     "stylesheet entry" + (f"; did you mean `{near[0]}`?"
+                                                           if near else ""),
+                                     "an entry is `{ file = \"book.css\", epub = true }`")
+        elif key not in KNOWN_KEYS:
+            _unknown(key, None, fail)
+
+
+def _unknown(key: str, table: str | None, fail) -> None:
+    place = f" in [{table}]" if table else ""
+    suggested = _suggestion(key, table)
+    known = TABLES[table] if table else KNOWN_KEYS
+    if suggested and suggested.rpartition(".")[2] == key:
+        fail(key, table, f"`{key}` belongs "
+             + (f"in the [{suggested.split('.')[0]}] table" if "." in suggested
+                else "at the top, before any table") + (f", not in [{table}]" if table else ""))
+    if suggested:
+        fail(key, table, f"unknown key `{key}`{place}; {_shown(suggested, table)}")
+    fail(key, table, f"unknown key `{key}`{place}",
+         "the known keys are " + ", ".join(f"`{k}`" for k in known))
+
+
 def load_metadata(folder: Path) -> Metadata:
+    """metadata.toml, checked; for a folder without one, what `discover` infers."""
     path = folder / METADATA_FILE
     if not path.is_file():
-        raise OctavoError(f"no {METADATA_FILE} in the manuscript folder", path,
-                          hint="add title, language and identifier")
+        return _inferred_metadata(folder)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -137,9 +248,12 @@ def load_metadata(folder: Path) -> Metadata:
                           int(found.group(1)) if found else None,
                           hint="check the quotes and the `key = value` form") from None
 
-    def fail(key: str, message: str, hint: str | None = None):
-        raise OctavoError(message, path, _line_of(text, key), hint)
+    def fail(key: str, message: str, hint: str | None = None, table: str | None = None):
+        raise OctavoError(message, path, _line_of(text, key, table), hint)
 
+    if "author" in data:
+        fail("author", "use `authors = [...]`, a list, not `author`")
+    check_known_keys(data, lambda key, table, message, hint=None: fail(key, message, hint, table))
     for key in REQUIRED:
         if not str(data.get(key, "")).strip():
             fail(key, f"the metadata has no {key!r}",
@@ -150,15 +264,12 @@ def load_metadata(folder: Path) -> Metadata:
         if key in LIST_KEYS and not (isinstance(value, list)
                                      and all(isinstance(v, str) for v in value)):
             fail(key, f"{key!r} must be a list of strings")
-    if "author" in data:
-        fail("author", "use `authors = [...]`, a list, not `author`")
     if not LANGUAGE_TAG.match(data["language"]):
         fail("language", f"{data['language']!r} is not a language tag",
              hint="use a BCP 47 tag such as `en` or `az-Latn`")
     if "date" in data and not _valid_date(data["date"]):
         fail("date", f"date {data['date']!r} is not a real YYYY, YYYY-MM or YYYY-MM-DD date")
-    chapters = tuple(data.get("chapters") or sorted(
-        p.name for p in folder.glob("*.md")))
+    chapters = tuple(data.get("chapters") or discover.chapter_files(folder)[0])
     if not chapters:
         raise OctavoError("the manuscript has no Markdown file", folder,
                           hint="add a .md file or list `chapters` in metadata.toml")
@@ -166,6 +277,8 @@ def load_metadata(folder: Path) -> Metadata:
     if slugify(slug) != slug:
         fail("slug", f"slug {slug!r} must be lower-case words joined by hyphens")
     structure = structure_settings(data, chapters, fail)
+    design = parse_design(data.get("design", {}), lambda key, message, hint=None: fail(
+        key, message, hint, "design"), folder)
     return Metadata(
         title=data["title"].strip(), language=data["language"],
         identifier=data["identifier"].strip(), slug=slug, chapters=chapters,
@@ -174,7 +287,7 @@ def load_metadata(folder: Path) -> Metadata:
         description=data.get("description"),
         authors=tuple(data.get("authors", ())),
         subjects=tuple(data.get("subjects", ())),
-        cover=data.get("cover"), source=path, **structure)
+        cover=data.get("cover"), design=design, source=path, **structure)
 
 
 def structure_settings(data: dict, chapters: tuple[str, ...], fail) -> dict:
@@ -200,3 +313,15 @@ def structure_settings(data: dict, chapters: tuple[str, ...], fail) -> dict:
             fail("appendices", f"appendix {name!r} is not one of the book's chapters",
                  hint="list chapter files named in `chapters`")
     return settings
+
+
+def _inferred_metadata(folder: Path) -> Metadata:
+    """A folder of Markdown without metadata.toml: the metadata `discover` infers, with
+    its notes."""
+    found = discover.inferred(folder)
+    if not found["chapters"]:
+        raise OctavoError(f"no {METADATA_FILE} and no Markdown file in the manuscript folder",
+                          folder, hint="add .md files (`octavo new DIR` starts a book)")
+    return Metadata(title=found["title"], language=found["language"],
+                    identifier=found["identifier"], slug=slugify(found["title"]),
+                    chapters=tuple(found["chapters"]), notes=found["notes"])

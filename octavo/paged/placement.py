@@ -29,19 +29,21 @@ FLOW_BLOCKS = ("p", "ul", "ol", "blockquote", "table", "dl", "pre")
 @dataclass
 class Placement:
     deferred: dict[str, int] = field(default_factory=dict)  # figure id -> blocks later
-    snug: dict[str, int] = field(default_factory=dict)  # figure id -> image height, mm
+    snug: dict[str, int] = field(default_factory=dict)  # figure id -> image height, mm on A5
+    scale: float = 1.0  # the trim's height over A5's: a step's height on the page is step × it
 
     def _snug_to_fit(self, figure_id: str, room_mm: float, size) -> bool:
         figure_mm, image_mm = size
         wanted = room_mm - (figure_mm - image_mm) - 1.5
-        step = next((mm for mm in SNUG_STEPS_MM if mm <= wanted), None)
-        if step is None or step < image_mm * MIN_SNUG_RATIO or step >= image_mm:
+        step = next((mm for mm in SNUG_STEPS_MM if mm * self.scale <= wanted), None)
+        if step is None or step * self.scale < image_mm * MIN_SNUG_RATIO \
+                or step * self.scale >= image_mm:
             return False
         self.snug[figure_id] = step
         return True
 
     def copy(self) -> "Placement":
-        return Placement(dict(self.deferred), dict(self.snug))
+        return Placement(dict(self.deferred), dict(self.snug), self.scale)
 
     def improve(self, fills: list[PageFill]) -> bool:
         """Fix the earliest problem of each chapter; False when there is nothing to fix.

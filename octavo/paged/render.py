@@ -21,9 +21,13 @@ from . import layout_map
 from .document import paged_document
 from .layout_map import page_fill
 from .placement import Placement, layout_penalty
+from .stylesheets import paged_stylesheets
 
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
-PAGED_CSS = ("base.css", "structure.css", "print.css")
+# design.css is a template of values, filled from the book's [design] table; the book's
+# own stylesheets come last (stylesheets.py). structure.css: a book's contents page,
+# folios, openings, captions, references and index.
+PAGED_CSS = ("base.css", "structure.css", "design.css", "print.css")
 ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
 
 
@@ -39,6 +43,7 @@ class Layout:
     crop_marks: list = field(default_factory=list)  # per page, the `marks` its style asks for
     pages: PageMap | None = None  # where each element fell; the pages' printed labels
     source_hash: int = 0  # of the HTML it was laid out from
+    css_problems: list = field(default_factory=list)  # (file, line, message) in the book's CSS
 
     @property
     def page_count(self) -> int:
@@ -93,9 +98,9 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
     style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
     color_profiles: dict = {}
-    with captured_weasyprint_warnings() as messages:
-        css = [weasyprint.CSS(filename=str(styles_dir / name), url_fetcher=style_fetcher,
-                              color_profiles=color_profiles) for name in stylesheets]
+    sheets = paged_stylesheets(book, stylesheets, styles_dir, style_fetcher, color_profiles,
+                               captured_weasyprint_warnings)
+    css, messages = sheets.css, sheets.warnings
 
     def lay_out(html: str, placement: Placement) -> Layout:
         with captured_weasyprint_warnings() as render_messages:
@@ -103,14 +108,15 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
                 string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
                 url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles)
         layout = Layout(document, messages + render_messages,
-                        fetcher.refused + style_fetcher.refused)
+                        fetcher.refused + sheets.refused, css_problems=sheets.problems)
         layout.fills = page_fill(document)
         layout.placement = placement.copy()
         layout.pages = page_map(layout, book)
         layout.source_hash = hash(html)
         return layout
 
-    placement, best, seen, renders, limit = Placement(), None, set(), 0, MAX_RENDERS
+    placement = Placement(scale=book.metadata.design.scale[1])  # snug heights follow the trim
+    best, seen, renders, limit = None, set(), 0, MAX_RENDERS
     pages = None  # the page numbers printed: a placeholder, then the last layout's
     for _ in range(MAX_DECISIONS):
         html = _html(book, placement, pages)

@@ -14,8 +14,9 @@ from typing import Callable
 import pypdfium2
 
 MM = 72 / 25.4
-TEXT_TOP_MM = 17  # must match the @page margins in styles/base.css
-TEXT_BOTTOM_MM = 24
+TEXT_TOP_MM = 17  # must match the A5 @page margins in styles/base.css, which scale
+TEXT_BOTTOM_MM = 24  # with the trim's height (A5: 210 mm)
+A5_HEIGHT_MM = 210
 LIST_MARKER = "\u2013\u2002"  # the ::marker of list items in styles/base.css
 HYPHEN_BREAK = re.compile("[\u2010\u00ad]\\s*")  # WeasyPrint's hyphenation mark + line end
 # A footnote at the foot of a page starts a line with its number, a full stop and an
@@ -78,9 +79,10 @@ def _page_text(page) -> tuple[str, str]:
     text_page = page.get_textpage()
     try:
         left, bottom, right, top = page.get_trimbox()
+        scale = (top - bottom) / (A5_HEIGHT_MM * MM)  # the margins scale with the trim
         # Always bounded: pdfium's unbounded extraction drops hard hyphens at line ends.
-        return (text_page.get_text_bounded(left, bottom + TEXT_BOTTOM_MM * MM, right,
-                                           top - TEXT_TOP_MM * MM),
+        return (text_page.get_text_bounded(left, bottom + TEXT_BOTTOM_MM * MM * scale, right,
+                                           top - TEXT_TOP_MM * MM * scale),
                 text_page.get_text_bounded(left, bottom, right, top))
     finally:
         text_page.close()

@@ -7,7 +7,8 @@ outputs whose inputs changed (or whose file was removed or touched):
     layout     = code + manuscript folder + paged styles (styles/ except epub.css)
                  (the book's code and manuscript include the bundled CSL styles, styles/csl/)
     pdf, print-pdf, proof, other paged outputs = layout + SOURCE_DATE_EPOCH
-    booklet    = layout + SOURCE_DATE_EPOCH + sheet, creep and marks
+    booklet, booklet-txt (its instructions; made together)
+               = layout + SOURCE_DATE_EPOCH + the imposition options
     epub       = code + manuscript + styles/epub.css + SOURCE_DATE_EPOCH + the PDF's
                  page starts (the EPUB's page list follows the PDF's pages)
 
@@ -40,7 +41,8 @@ from typing import Any, Callable
 from ..options import STYLES
 
 CACHE_NAME = ".octavo-cache.json"
-FORMAT = 2
+FORMAT = 3
+TOGETHER = ("booklet", "booklet-txt")  # made by one job: both remade if either must be
 EPUB_STYLES = ("epub.css",)  # everything else in styles/ is for the paged (PDF) outputs
 REPORT_NAME = "report.json"
 ALL_OUTPUTS = "out:*"
@@ -133,8 +135,7 @@ class BuildCache:
         self.layout_key = _hash("layout", self.book_key, paged)
         self.epub_styles = files_fingerprint(self.styles, EPUB_STYLES)
         self.date = os.environ.get("SOURCE_DATE_EPOCH")
-        self.booklet_options = [getattr(options, name, None)
-                                for name in ("sheet", "creep_mm", "marks")]
+        self.booklet_options = sorted((getattr(options, "imposition", None) or {}).items())
         self.inputs_key = _hash(self.layout_key, self.epub_styles, self.date,
                                 self.booklet_options, bool(getattr(options, "validate", False)))
         self.new: dict[str, Any] = {"format": FORMAT, "inputs": self.inputs_key,
@@ -191,7 +192,7 @@ class BuildCache:
             return _hash("epub", self.book_key, self.epub_styles, self.date,
                          self.page_starts_digest())
         if kind not in self._keys:
-            if kind == "booklet":
+            if kind in TOGETHER:
                 self._keys[kind] = _hash(kind, self.layout_key, self.date, self.booklet_options)
             else:
                 self._keys[kind] = _hash(kind, self.layout_key, self.date)
@@ -199,6 +200,11 @@ class BuildCache:
 
     def stale(self, kind: str) -> bool:
         """Must `kind` be made again? (Always, with --no-cache.)"""
+        if kind in TOGETHER:
+            return any(self._stale(other) for other in TOGETHER)
+        return self._stale(kind)
+
+    def _stale(self, kind: str) -> bool:
         entry = self.old.get("outputs", {}).get(kind)
         return not (self.enabled and entry and entry["key"] == self.key(kind)
                     and self._intact(kind))
@@ -348,8 +354,8 @@ class BuildCache:
             "slug": book.metadata.slug, "figures": len(book.figures),
             "pages": result.layout.page_count if result.layout else layout.get("pages"),
             "placeholders": [figure.src for figure in book.placeholders]}
-        self.new["booklet"] = dataclasses.asdict(result.booklet) if result.booklet else \
-            self.old.get("booklet")
+        self.new["booklet"] = None if "booklet" not in result.outputs else \
+            dataclasses.asdict(result.booklet) if result.booklet else self.old.get("booklet")
         epub = getattr(result, "epub", None)
         self.new["epub"] = _epub_record(epub) if epub else self.old.get("epub")
         self.new["all_findings"] = [dataclasses.asdict(f) for f in result.findings]
@@ -426,6 +432,12 @@ class Made:
 
     def current(self, kind: str) -> Path:
         return self.paths[kind]
+
+    def drop(self, kind: str) -> None:
+        """`kind` is not made after all (and an older one is removed on publishing)."""
+        path = self.paths.pop(kind, None)
+        if path is not None and kind not in self.kept:
+            self.outputs.withdraw(path)
 
     def finals(self) -> dict[str, Path]:
         return {kind: path if kind in self.kept else self.outputs.final(path)

@@ -43,6 +43,7 @@ class Outputs:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.pending: dict[Path, Path] = {}  # final path -> staged path
+        self.withdrawn: list[Path] = []  # final paths to remove when the rest is published
         self.staging: Path | None = None  # made at the first output or working file
 
     def _stage(self) -> Path:
@@ -66,6 +67,15 @@ class Outputs:
         os.close(handle)
         return Path(temporary)
 
+    def withdraw(self, staged: Path) -> None:
+        """An output this build turned out not to make (the booklet of a page size no
+        sheet takes): its staged file goes now; an older one of that name goes when the
+        rest is published, so no output from another build stays behind."""
+        final = self.final(staged)
+        self.pending.pop(final, None)
+        staged.unlink(missing_ok=True)
+        self.withdrawn.append(final)
+
     def final(self, staged: Path) -> Path:
         """Where a staged output is published (its name does not change)."""
         return self.folder / staged.name
@@ -85,6 +95,8 @@ class Outputs:
                 os.chmod(temporary, 0o644)
                 os.replace(temporary, final)
                 written.append(final)
+            for final in self.withdrawn:
+                final.unlink(missing_ok=True)
             self.pending.clear()
             self._unstage()
             return written
@@ -93,6 +105,7 @@ class Outputs:
 
     def discard(self) -> None:
         self.pending.clear()
+        self.withdrawn.clear()
         self._unstage()
 
     def _unstage(self) -> None:

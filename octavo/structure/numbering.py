@@ -1,7 +1,7 @@
 """Divisions and numbers.
 
-A division is a stretch of the book opened by a level-1 heading (or a chapter file with
-none): a chapter ("Chapter 3" over its title), an appendix (`{.appendix}`, or its file
+A division is a stretch of the book opened by a level-1 heading (a file's first heading
+opens it from the file's start; a chapter file with none is one too): a chapter ("Chapter 3" over its title), an appendix (`{.appendix}`, or its file
 listed in `appendices`: "Appendix A"), a part (`{.part}`: "Part II", on a page of its
 own), front matter (`{.frontmatter}`, roman folios, before the body) or an unnumbered
 chapter (`{.unnumbered}`, and the generated References).
@@ -18,7 +18,7 @@ from __future__ import annotations
 from lxml.html import builder as E
 
 from ..errors import OctavoError
-from ..manuscript.book import Book, Chapter
+from ..manuscript.book import BLOCK_KEY, Book, Chapter
 from ..manuscript.dialect import smarten
 from .model import (APPENDIX, CHAPTER, FRONT, LABEL_CLASS, PART, TITLE_ATTRIBUTE, TITLE_CLASS,
                     UNNUMBERED, Division, Section, Structure, Target)
@@ -53,25 +53,46 @@ def _classes(element) -> set[str]:
     return set((element.get("class") or "").split()) if element is not None else set()
 
 
-def _has_content(element) -> bool:
-    return element.tag in ("img", "figure", "table", "hr") or bool(element.text_content().strip())
-
-
 def _heading_line(chapter: Chapter, heading) -> int | None:
     return chapter.line_of(heading.text_content())
 
 
 # ---------- divisions ----------
 
+def part_folder_headings(book: Book) -> None:
+    """A part folder (`Book.parts`, from the manuscript's subfolders) opens with a part
+    heading: its opening chapter's (`index.md`, `00_*.md`) first heading becomes one, or
+    a heading with the part's title is put before its first chapter."""
+    taken = {i for chapter in book.chapters for i in chapter.ids()}
+    started = set()
+    for chapter in book.chapters:
+        part = getattr(chapter, "part", None)
+        if part is None or id(part) in started:
+            continue
+        started.add(id(part))
+        heading = chapter.body.find("h1") if part.opening == chapter.id else None
+        if heading is not None:
+            heading.set("class", " ".join(sorted(_classes(heading) | {"part"})))
+            continue
+        number = 1
+        while f"part-{number}" in taken:
+            number += 1
+        taken.add(f"part-{number}")
+        heading = E.H1(E.CLASS("part"), part.title, id=f"part-{number}")
+        heading.set(BLOCK_KEY, f"{chapter.id}.part")
+        chapter.body.insert(0, heading)
+        chapter._ids = None
+
+
 def find_divisions(book: Book) -> list[tuple[Division, object]]:
     """(division, its heading or None) in reading order, kinds decided, not yet numbered."""
+    part_folder_headings(book)
     appendix_files = set(book.metadata.appendices)
     found = []
     for chapter in book.chapters:
         children = list(chapter.body)
         heads = [child for child in children if child.tag == "h1"]
-        leading = children[:children.index(heads[0])] if heads else children
-        if not heads or any(_has_content(child) for child in leading):
+        if not heads:  # what comes before a file's first heading belongs to its chapter
             kind = APPENDIX if chapter.source.name in appendix_files else CHAPTER
             title = chapter.title or (book.display.title if len(book.chapters) == 1 else "")
             found.append((Division(kind, None, None, title, chapter.id, chapter.id), None))
@@ -82,8 +103,7 @@ def find_divisions(book: Book) -> list[tuple[Division, object]]:
                 kind = APPENDIX if chapter.source.name in appendix_files else CHAPTER
             if not heading.get("id"):
                 heading.set("id", f"{chapter.id}-h{children.index(heading)}")
-            opens = heading is children[0] or not any(_has_content(c) for c in leading) \
-                and heading is heads[0]
+            opens = heading is heads[0]
             found.append((Division(kind, None, None, heading.text_content().strip(),
                                    heading.get("id"), chapter.id, opens_chapter=opens), heading))
     _check_front_matter(book, found)
@@ -192,8 +212,8 @@ def number_objects(book: Book, found, structure: Structure, terms: Terms) -> Non
         if kind not in wanted or (kind in ("eq", "lst") and not
                                   (element.get("id") or "").startswith(f"{kind}:")):
             continue
-        per_chapter = structure.numbering == "chapters" and division is not None \
-            and division.number is not None and division.kind != PART
+        per_chapter = structure.numbering == "chapters" and structure.is_book \
+            and division is not None and division.number is not None and division.kind != PART
         scope = (kind, division.id) if per_chapter else (kind, None)
         counters[scope] = counters.get(scope, 0) + 1
         number = f"{division.number}.{counters[scope]}" if per_chapter else str(counters[scope])

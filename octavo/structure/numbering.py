@@ -70,8 +70,11 @@ def part_folder_headings(book: Book) -> None:
         if part is None or id(part) in started:
             continue
         started.add(id(part))
-        heading = chapter.body.find("h1") if part.opening == chapter.id else None
+        heading = None
+        if part.opening == chapter.id:  # the heading that titles the part, an h1 or lower
+            heading = next((h for h in chapter.body if h.tag in ("h1", "h2", "h3")), None)
         if heading is not None:
+            heading.tag = "h1"  # the part's title is the file's first heading, whatever its level
             heading.set("class", " ".join(sorted(_classes(heading) | {"part"})))
             continue
         number = 1

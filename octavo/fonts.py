@@ -10,8 +10,11 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 BODY_FAMILY = "Charis SIL"  # the default body font (a book's [design] `font` may change it)
-CODE_FAMILY = "Noto Sans Mono"  # the default code font ([design] `code_font`)
+CODE_FAMILY = "DejaVu Sans Mono"  # the default code font ([design] `code_font`)
 FALLBACK_FAMILY = "Noto Serif"
+# Code (styles/base.css): DejaVu Sans Mono (fonts-dejavu-core), and Noto Sans Mono
+# (fonts-noto-mono) for the Cyrillic letters DejaVu lacks. Both cover Latin and Greek.
+MONO_FAMILIES = ("DejaVu Sans Mono", "Noto Sans Mono")
 
 # Debian packages of common families: a missing family is reported with the package that
 # installs it (`apt-cache search --names-only '^fonts-'` lists more).

@@ -289,9 +289,9 @@ def test_citations_are_formatted_in_the_text(pdf):
 
 def test_bibliography_has_the_chicago_entries(built, pdf, epub):
     references = pdf.dests["references"]
-    text = normalise(pdf.bodies[references])
+    squeezed = "".join(pdf.bodies[references].replace("\u200b", "").split())  # a URL may wrap
     for entry in (SMITH, DOE):
-        assert normalise(plain(entry)) in text.replace("https://doi.org/ 10", "https://doi.org/10")
+        assert "".join(plain(entry).split()) in squeezed
     chapter = next(name for name in epub if name.startswith("EPUB/ch") and
                    b'id="ref-smith2020"' in epub[name])
     document = etree.fromstring(epub[chapter])

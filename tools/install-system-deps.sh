@@ -15,7 +15,9 @@ want_pkg libharfbuzz-subset0
 # The body font (covers Azerbaijani Ə ə Ğ ğ Ş ş İ ı) and a fallback serif.
 want_pkg fonts-sil-charis
 want_pkg fonts-noto-core
-# The default code font, Noto Sans Mono ([design] code_font; Latin, Greek, Cyrillic).
+# Code: DejaVu Sans Mono (Latin, Greek, Cyrillic, ↪; four styles) and Noto Sans Mono
+# for the Cyrillic letters DejaVu lacks (styles/base.css names both; fonts.py allows them).
+want_pkg fonts-dejavu-core
 want_pkg fonts-noto-mono
 # Rasterising pages (proof sheet, tests) and reading PDF text.
 want_cmd pdftoppm poppler-utils

@@ -66,8 +66,8 @@ def no_widows_or_orphans(context: CheckContext) -> list[Finding]:
     if layout is None:
         return []
     lines = _lines_by_page(layout.document)
-    repeated = {element.get("data-o") for chapter in context.book.chapters  # a table's
-                for element in chapter.body.iter("th") if element.get("data-o")}  # header row
+    repeated = {element.get("data-o") for chapter in context.book.chapters  # on every page
+                for head in chapter.body.iter("thead") for element in head.iter()}
     findings = []
     for key, pages in lines.items():
         if len(pages) < 2 or not key.startswith("ch") or key in repeated:

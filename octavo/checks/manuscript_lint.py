@@ -14,8 +14,7 @@ UNDEFINED_NOTE = re.compile(r"\[\^[^\]]+\]")
 
 
 def _where(chapter, text: str) -> str:
-    line = chapter.line_of(text)
-    return f"{chapter.source.name}:{line}" if line else chapter.source.name
+    return chapter.where(chapter.line_of(text))
 
 
 def _text_nodes(body):
@@ -40,7 +39,9 @@ def figures_have_alt_and_caption(context: CheckContext) -> list[Finding]:
                                     figure.where))
         elif figure.alt.strip().lower() == figure.caption.strip().lower():
             findings.append(Finding("MS-002", WARNING, f"figure {figure.number}'s alt text "
-                                    "repeats its caption; describe what the image shows",
+                                    "repeats its caption; describe what the image shows "
+                                    "(`{alt=\"...\"}` after the image, or the image line of "
+                                    "a `::: figure`)",
                                     figure.where))
         if not figure.caption.strip():
             findings.append(Finding("MS-003", ERROR, f"figure {figure.number} ({figure.src}) "
@@ -174,8 +175,15 @@ def structure_notes(context: CheckContext) -> list[Finding]:
             for note in (structure.notes if structure is not None else [])]
 
 
+def loading_notes(context: CheckContext) -> list[Finding]:
+    """What the loader noticed and worked around: links to files that are not chapters
+    (MS-011), YAML front matter it did not use (MS-012)."""
+    return list(getattr(context.book, "notes", []))
+
+
 MANUSCRIPT_CHECKS = [
-    figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
-    quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
-    metadata_is_complete, inferred_metadata_is_noted, structure_notes,
+    loading_notes, figures_have_alt_and_caption, links_and_notes_resolve,
+    heading_levels_do_not_jump, quotes_and_dashes_are_typographic, characters_have_glyphs,
+    placeholders_are_reported, metadata_is_complete, inferred_metadata_is_noted,
+    structure_notes,
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 
-from ..fonts import BODY_FAMILY, FALLBACK_FAMILY
+from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES
 from ..pdfread.text import normalise
 from ..structure.generated import heading_title
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
@@ -44,7 +44,8 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
     findings = []
     families = context.book.metadata.design.families  # body, headings, code
     # Charis SIL draws Octavo's own marks (the end mark) whatever the body font.
-    allowed = tuple(f.replace(" ", "") for f in (*families, FALLBACK_FAMILY, BODY_FAMILY))
+    allowed = tuple(f.replace(" ", "") for f in (*families, *MONO_FAMILIES, FALLBACK_FAMILY,
+                                                    BODY_FAMILY))  # code: two mono fonts
     for kind, path in _pdfs(context):
         runs = _text_runs(context, kind)
         seen = {}

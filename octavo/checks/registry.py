@@ -9,6 +9,7 @@ from pathlib import Path
 from .validators import run_ace, run_epubcheck
 from . import ERROR, WARNING, CheckContext, Finding, run_checks
 from .booklet_checks import BOOKLET_CHECKS
+from .epub_structure import EPUB_STRUCTURE_CHECKS
 from .layout_checks import LAYOUT_CHECKS
 from .manuscript_lint import MANUSCRIPT_CHECKS
 from .pdf_checks import PDF_CHECKS
@@ -23,11 +24,12 @@ def epub_writer_warnings(context: CheckContext) -> list[Finding]:
 
 
 FAST_CHECKS = (MANUSCRIPT_CHECKS + PDF_CHECKS + LAYOUT_CHECKS + BOOKLET_CHECKS + TEXT_CHECKS
-               + [epub_writer_warnings])
+               + EPUB_STRUCTURE_CHECKS + [epub_writer_warnings])
 # Run early, on the second core: what reads only the Book (during the layout), and what
 # reads only the Book, the layout and the EPUB (while the PDF is written).
 BOOK_CHECKS = MANUSCRIPT_CHECKS
-LAYOUT_AND_EPUB_CHECKS = LAYOUT_CHECKS + [epub_text_is_complete, epub_writer_warnings]
+LAYOUT_AND_EPUB_CHECKS = (LAYOUT_CHECKS + EPUB_STRUCTURE_CHECKS
+                          + [epub_text_is_complete, epub_writer_warnings])
 EPUBCHECK_SEVERITY = {"FATAL": ERROR, "ERROR": ERROR, "WARNING": WARNING, "USAGE": WARNING}
 
 

@@ -5,28 +5,33 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
 from lxml import etree
 
+from ..paged.links import shown_url
 from ..pdfread.text import normalise, running_text_and_notes
 from . import ERROR, WARNING, CheckContext, Finding, text_source
 
 DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[\u201c(A-Z0-9])")
 MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad"))  # break hints the PDFs may hold
 
 
-def _blocks(book):
-    """(chapter, text) of each paragraph, list item, caption and footnote, in order."""
+def _blocks(book, urls: bool):
+    """(chapter, element, text) of each paragraph, list item, caption, footnote and code
+    block, in order; `urls`: with the addresses the PDFs print after external links."""
     for chapter in book.chapters:
-        for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th"):
+        for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th",
+                                         "pre", "caption"):
             if element.tag == "li" and element.find("p") is not None:
                 continue  # its paragraphs are blocks of their own
             if element.tag == "p" and element.getparent().tag == "figcaption":
                 continue
-            yield chapter, element, comparable(_own_text(element))
+            yield chapter, element, comparable(_own_text(element, urls))
 
 
 def comparable(text: str) -> str:
@@ -34,28 +39,39 @@ def comparable(text: str) -> str:
     return DASH_BREAK.sub(r"\1", normalise(text))
 
 
+def squeezed(text: str) -> str:
+    """The form sentences are compared in: no whitespace at all, no invisible break
+    hints. A line may then wrap anywhere (code, an address, a long word) without a
+    false "missing": only the characters and their order count."""
+    return "".join(text.translate(INVISIBLE).split())
+
+
 # A cross-reference's text differs between outputs ("Figure 2.3 on page 41" in the PDFs,
-# "Figure 2.3" in the EPUB): the sentences around it are compared apart.
+# "Figure 2.3" in the EPUB): the sentence's pieces around it are compared apart.
 XREF_BREAK = "\ue000"  # private use: no text has it, and normalise() keeps it
 
 
-def _own_text(element) -> str:
-    """The text of a block without nested lists and without footnote backlinks; a
-    cross-reference as a break between pieces compared apart."""
+def _own_text(element, urls: bool = False) -> str:
+    """The text of a block without nested lists and blocks and without footnote
+    backlinks; a `<br>` reads as a space; a cross-reference as a break (XREF_BREAK)."""
     parts = []
 
     def walk(node):
-        if node is not element and node.tag in ("ul", "ol"):
+        if node is not element and node.tag in ("ul", "ol", "pre", "table", "figure"):
             return
         if "footnote-backref" in node.get("class", ""):
             return
         if node.tag == "span" and "xref" in node.get("class", "").split():
             parts.append(XREF_BREAK)
             return
+        if node.tag == "br":
+            parts.append(" ")
         if node.text:
             parts.append(node.text)
         for child in node:
             walk(child)
+            if urls and child.tag == "a" and (shown := shown_url(child)):
+                parts.append(f" ({shown})")
             if child.tail:
                 parts.append(child.tail)
 
@@ -66,40 +82,68 @@ def _own_text(element) -> str:
 TEXT, CAPTION, NOTE, HEADING = "text", "caption", "note", "heading"
 
 
-def sentences(book) -> list[tuple[str, str, str]]:
-    """(sentence, where, kind) for every distinctive sentence of the manuscript.
+@dataclass(frozen=True)
+class Expected:
+    """One distinctive sentence (or code block) that every output must hold."""
+    key: str  # `squeezed`: what is looked for
+    shown: str  # as the finding quotes it
+    where: str  # manuscript file:line
+    kind: str  # text, caption or note
 
-    `kind` is text, caption or note: the layout places captions and notes out of
-    text order (a figure moves to fit a page, a note sits at the foot of its page).
+
+@dataclass
+class ExpectedText:
+    """What every output must hold: the distinctive sentences, and the manuscript's own
+    text (`squeezed`, notes apart) to count them in: a short sentence may also be part
+    of a longer one (a line of code in a longer listing), and then is there twice."""
+    items: list[Expected]
+    text: str  # every block but the notes, in order
+    notes: str
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def sentences(book, urls: bool = False) -> ExpectedText:
+    """Every distinctive sentence of the manuscript; a code block counts as one.
+
+    `kind` is text, caption, note or heading: the layout places captions and notes out
+    of text order (a figure moves to fit a page, a note sits at the foot of its page); a
+    heading may also stand in a contents page.
     """
-    blocks = list(_blocks(book))
+    blocks = list(_blocks(book, urls))
     lines = {}  # chapter -> the line of each of its blocks, found in reading order
     for chapter in book.chapters:
-        texts = [text for owner, _, text in blocks if owner is chapter]
+        texts = [text for owner, element, text in blocks
+                 if owner is chapter and element.tag != "pre"]
         lines[chapter.id] = iter(chapter.lines_of(texts))
-    found = []
+    found, main, notes = [], [], []
     for chapter, element, text in blocks:
         ancestors = list(element.iterancestors())
         kind = (NOTE if any("footnote" in a.get("class", "") for a in ancestors)
-                else CAPTION if element.tag == "figcaption" or any(
-                    a.tag == "figure" for a in ancestors)
+                else CAPTION if element.tag in ("figcaption", "caption") or any(
+                    a.tag in ("figure", "caption") for a in ancestors)
                 else HEADING if element.tag in ("h1", "h2", "h3") else TEXT)
-        where = f"{chapter.source.name}:{next(lines[chapter.id]) or 1}"
-        for piece in text.split(XREF_BREAK):
-            for sentence in SENTENCE_END.split(piece.strip()):
-                if len(sentence.split()) >= MIN_WORDS:
-                    found.append((sentence, where, kind))
-    return found
+        (notes if kind == NOTE else main).append(squeezed(text))
+        line = chapter.line_of(text) if element.tag == "pre" else next(lines[chapter.id])
+        where = chapter.where(line or 1)
+        pieces = [text] if element.tag == "pre" else [
+            sentence for piece in text.split(XREF_BREAK)
+            for sentence in SENTENCE_END.split(piece.strip())]
+        for sentence in pieces:
+            if len(sentence.split()) >= MIN_WORDS:
+                found.append(Expected(squeezed(sentence), sentence, where, kind))
+    return ExpectedText(found, "".join(main), "".join(notes))
 
 
 class SentenceCounter:
     """Counts every expected sentence in a text in one pass (Aho-Corasick), as
     `text.count(sentence)` would, sentence by sentence, in one scan per sentence."""
 
-    def __init__(self, expected):
+    def __init__(self, expected: list[Expected]):
         self.automaton = ahocorasick.Automaton()
-        for sentence, _, _ in expected:
-            self.automaton.add_word(sentence, sentence)
+        for item in expected:
+            self.automaton.add_word(item.key, item.key)
         if len(self.automaton):
             self.automaton.make_automaton()
 
@@ -115,39 +159,46 @@ class SentenceCounter:
         return found
 
 
-def check_text(expected, text: str, output: str, notes: str | None = None,
+def check_text(expected: ExpectedText, text: str, output: str, notes: str | None = None,
                counter: SentenceCounter | None = None) -> list[Finding]:
-    """Count each sentence in `text`; note sentences in `notes` when the output sets
-    its notes apart (a PDF's notes sit at the foot of the page, inside the text)."""
+    """Count each sentence in `text` (`comparable` form), as often as the manuscript
+    holds it; note sentences in `notes` when the output sets its notes apart (a PDF's
+    notes sit at the foot of the page, inside the text)."""
     findings = []
-    counter = counter or SentenceCounter(expected)
+    text = squeezed(text)
+    counter = counter or SentenceCounter(expected.items)
     in_text = counter.count(text)
-    in_notes = counter.count(notes) if notes is not None else in_text
-    wanted = Counter(sentence for sentence, _, _ in expected)
+    want_text, want_notes = counter.count(expected.text), counter.count(expected.notes)
+    if notes is None:  # the notes are in the text: count them there
+        in_notes, want_text = in_text, want_text + want_notes
+        want_notes = want_text
+    else:
+        in_notes = counter.count(squeezed(notes))
     done = set()
-    for sentence, where, kind in expected:
-        if sentence in done:
+    for item in expected.items:
+        if item.key in done:
             continue
-        done.add(sentence)
-        have = (in_notes if kind == NOTE else in_text)[sentence]
-        if have < wanted[sentence]:
+        done.add(item.key)
+        have, want = (in_notes, want_notes) if item.kind == NOTE else (in_text, want_text)
+        have, want = have[item.key], max(want[item.key], 1)
+        if have < want:
             findings.append(Finding("TXT-001", ERROR, f"missing from {output}: "
-                                    f"\u201c{sentence[:80]}\u201d", where))
-        elif have > wanted[sentence] and kind != HEADING:  # a contents page repeats it
+                                    f"\u201c{item.shown[:80]}\u201d", item.where))
+        elif have > want and item.kind != HEADING:  # a contents page repeats a heading
             findings.append(Finding("TXT-002", ERROR, f"{have} times in {output}, "
-                                    f"{wanted[sentence]} in the manuscript: "
-                                    f"\u201c{sentence[:80]}\u201d", where))
+                                    f"{want} in the manuscript: "
+                                    f"\u201c{item.shown[:80]}\u201d", item.where))
     position = 0
-    for sentence, where, kind in expected:
-        if kind != TEXT:
+    for item in expected.items:
+        if item.kind != TEXT:
             continue  # notes and figures are placed by the layout, not in text order
-        found = text.find(sentence, position)
+        found = text.find(item.key, position)
         if found < 0:
-            if sentence in text:
+            if item.key in text:
                 findings.append(Finding("TXT-003", WARNING, f"out of order in {output}: "
-                                        f"\u201c{sentence[:80]}\u201d", where))
+                                        f"\u201c{item.shown[:80]}\u201d", item.where))
             continue
-        position = found + len(sentence)
+        position = found + len(item.key)
     return findings
 
 
@@ -193,22 +244,25 @@ def epub_reading_text(epub: Path) -> str:
     return comparable(" ".join(parts))
 
 
-_EXPECTED: dict[int, tuple] = {}  # id(book) -> (book, its sentences, their counter)
+_EXPECTED: dict[tuple, tuple] = {}  # (id(book), urls) -> (book, its sentences, counter)
 
 
-def expected_sentences(book) -> tuple[list, SentenceCounter]:
-    """`sentences(book)` and a counter of them, made once per book in this process (the
-    build makes them while it waits for the text to be read)."""
-    if id(book) not in _EXPECTED or _EXPECTED[id(book)][0] is not book:
-        _EXPECTED.clear()
-        expected = sentences(book)
-        _EXPECTED[id(book)] = (book, expected, SentenceCounter(expected))
-    return _EXPECTED[id(book)][1:]
+def expected_sentences(book, urls: bool = True) -> tuple[list, SentenceCounter]:
+    """`sentences(book, urls)` and a counter of them, made once per book in this process
+    (the build makes the PDFs' while it waits for the text to be read). `urls`: as the
+    PDFs print them, with the addresses of external links."""
+    key = (id(book), urls)
+    if key not in _EXPECTED or _EXPECTED[key][0] is not book:
+        for old in [k for k in _EXPECTED if _EXPECTED[k][0] is not book]:
+            del _EXPECTED[old]
+        expected = sentences(book, urls)
+        _EXPECTED[key] = (book, expected, SentenceCounter(expected.items))
+    return _EXPECTED[key][1:]
 
 
 def text_is_complete(context: CheckContext) -> list[Finding]:
     """The screen and print PDFs (the EPUB: `epub_text_is_complete`)."""
-    expected, counter = expected_sentences(context.book)
+    expected, counter = expected_sentences(context.book, urls=True)
     findings = []
     for kind in ("pdf", "print-pdf"):
         if kind in context.outputs:
@@ -221,7 +275,7 @@ def text_is_complete(context: CheckContext) -> list[Finding]:
 def epub_text_is_complete(context: CheckContext) -> list[Finding]:
     if "epub" not in context.outputs:
         return []
-    expected, counter = expected_sentences(context.book)
+    expected, counter = expected_sentences(context.book, urls=False)
     return check_text(expected, epub_reading_text(context.outputs["epub"]),
                       context.outputs["epub"].name, counter=counter)
 

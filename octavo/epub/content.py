@@ -19,7 +19,6 @@ document into namespaced XHTML bytes. The steps, in the order `writer.py` runs t
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -257,15 +256,15 @@ def rewrite_links(book: Book, documents: list[ContentDocument]) -> None:
     """Point every internal link at the file that now holds its target."""
     where: dict[tuple[str, str], str] = {}  # (chapter id, element id) -> file name
     anywhere: dict[str, list[str]] = {}  # element id -> file names
-    first_file: dict[str, str] = {}  # chapter source name -> its first file
+    first_file: dict[str, str] = {}  # chapter name (its path in the folder) -> its first file
     for doc in documents:
         chapter_id = doc.chapter.id if doc.chapter else doc.kind
         if doc.chapter is not None:
-            first_file.setdefault(doc.chapter.source.name, doc.name)
+            first_file.setdefault(doc.chapter.name, doc.name)
         for element_id in doc.ids():
             where[(chapter_id, element_id)] = doc.name
             anywhere.setdefault(element_id, []).append(doc.name)
-    by_source = {chapter.source.name: chapter for chapter in book.chapters}
+    by_source = {chapter.name: chapter for chapter in book.chapters}
     for doc in documents:
         if doc.kind in ("contents", "index"):  # made from the structure: ids are the book's
             for link in doc.root.iter("a"):
@@ -290,7 +289,7 @@ def _resolve(href, doc, where, anywhere, first_file, by_source) -> str:
     fragment = unquote(fragment)
     chapter = doc.chapter
     if path:
-        name = posixpath.basename(unquote(path))
+        name = unquote(path)  # the loader wrote links to chapters as their names
         target = by_source.get(name)
         if target is None:
             raise _bad_link(doc, href, "it is not a chapter of this book",

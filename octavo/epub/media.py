@@ -2,7 +2,8 @@
 subset fonts and the e-reader stylesheet.
 
 Images are re-encoded for reading, never changed in place: at most 4 megapixels,
-sRGB, JPEG at quality 82 (SVG is copied as it is). Fonts are Charis SIL, subset with
+sRGB; photographs (JPEG, WebP) as JPEG at quality 82; PNG and GIF stay lossless (as
+they are, or as PNG); SVG is copied as it is, once the safe SVG check passed. Fonts are Charis SIL, subset with
 fontTools to the characters the book uses, in all four styles the stylesheet names.
 """
 
@@ -25,6 +26,8 @@ from ..manuscript.fetcher import MIME_TYPES
 from ..manuscript.load import resolve_inside
 
 STYLESHEET = "epub.css"
+STYLE_IMAGES = ("wrap-mark.svg",)  # images epub.css refers to (the code-wrap mark)
+LOSSLESS = {"PNG": (".png", "image/png"), "GIF": (".gif", "image/gif")}  # kept lossless
 MAX_PIXELS = 4_000_000  # Apple Books' limit for images in a book
 JPEG_QUALITY = 82
 FONT_STYLES = ("Regular", "Italic", "Bold", "BoldItalic")
@@ -137,8 +140,32 @@ def _reader_copy(path: Path, taken: set[str], where: str, line: int | None) -> R
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in path.stem) or "image"
     if path.suffix.lower() == SVG_SUFFIX or info.format == "SVG":
         return Resource(_unique_name(stem, ".svg", taken), path.read_bytes(), "image/svg+xml")
+    if info.format in LOSSLESS:
+        data, width, height, kind = lossless_copy(path, info)
+        suffix, media_type = LOSSLESS[kind]
+        return Resource(_unique_name(stem, suffix, taken), data, media_type, width, height)
     data, width, height = jpeg_copy(path)
     return Resource(_unique_name(stem, ".jpg", taken), data, "image/jpeg", width, height)
+
+
+def lossless_copy(path: Path, info) -> tuple[bytes, int, int, str]:
+    """A reader's copy of a PNG or GIF, lossless: the file as it is when it fits the
+    pixel limit and has no colour profile to convert; else a PNG, converted to sRGB and
+    scaled down, its transparency kept. Returns (bytes, width, height, format)."""
+    with Image.open(path, formats=tuple(LOSSLESS)) as original:
+        profile = original.info.get("icc_profile")
+        if info.width * info.height <= MAX_PIXELS and not profile:
+            return path.read_bytes(), info.width, info.height, original.format
+        original.seek(0)  # the first frame of an animation
+        alpha = original.mode in ("RGBA", "LA", "PA") or "transparency" in original.info
+        image = original.convert("RGBA" if alpha else "RGB")
+    image = _to_srgb(image, profile)
+    size = fit_pixels(*image.size)
+    if size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue(), image.width, image.height, "PNG"
 
 
 # ---------- fonts ----------
@@ -202,3 +229,9 @@ def book_stylesheets(book) -> tuple[tuple[str, ...], list[Resource]]:
 
 def stylesheet(styles: Path = STYLES) -> Resource:
     return Resource(f"styles/{STYLESHEET}", (Path(styles) / STYLESHEET).read_bytes(), "text/css")
+
+
+def style_images(styles: Path = STYLES) -> list[Resource]:
+    """The images the stylesheet draws (beside it, in styles/)."""
+    return [Resource(f"styles/{name}", (Path(styles) / name).read_bytes(), "image/svg+xml")
+            for name in STYLE_IMAGES]

@@ -2,7 +2,8 @@
 
 Stages (each in its own module of this folder):
   cover.py       the cover, generated from the metadata unless the manuscript has one
-  media.py       reader copies of the images (≤ 4 MP JPEG), subset fonts, stylesheet
+  media.py       reader copies of the images (≤ 4 MP; JPEG, or lossless PNG/GIF), subset
+                 fonts, stylesheet
   content.py     front matter and chapter documents; footnotes → pop-up notes; links
   pages.py       page-break markers where the PDF's pages begin, and the page list
   xhtml.py       XHTML serialisation and the navigation document
@@ -20,8 +21,8 @@ from lxml import etree
 
 from . import content
 from .cover import HEIGHT, WIDTH, cover_alt, generate_cover
-from .media import (STYLES, Resource, book_images, book_stylesheets, jpeg_copy, stylesheet,
-                    subset_fonts)
+from .media import (STYLES, Resource, book_images, book_stylesheets, jpeg_copy, style_images,
+                    stylesheet, subset_fonts)
 from .package import Document, PackageParts, package_entries, write_zip
 from .pages import PageMark, place_page_markers
 from .xhtml import XML_NS, TocEntry, nav_document, xhtml_document
@@ -151,6 +152,7 @@ class EpubParts:
     stylesheet: Resource
     book_styles: list[Resource] = field(default_factory=list)  # the book's EPUB CSS, its files
     css: tuple[str, ...] = (CSS_HREF,)  # what each document links: epub.css, then the book's
+    style_images: list[Resource] = field(default_factory=list)  # what the stylesheet draws
 
 
 PAGE_LABEL_CHARACTERS = "0123456789ivxlcdm"  # the page list's labels (roman: front matter)
@@ -166,7 +168,7 @@ def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
     sources, images = book_images(book)
     hrefs, book_styles = book_stylesheets(book)
     parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles), book_styles,
-                      (CSS_HREF, *hrefs))
+                      (CSS_HREF, *hrefs), style_images(styles))
     documents, _, _ = _documents(book, None, parts)
     texts = [_text_of(xhtml_document(doc.title, book.metadata.language, doc.root, parts.css,
                                      doc.body_type)) for doc in documents]
@@ -215,7 +217,8 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart],
         guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
                ("text", first_text, "Start of the text")],
         indexes=[doc.name for doc in documents if doc.kind == "index"],
-        resources=[parts.stylesheet, *parts.book_styles, *parts.images, *parts.fonts],
+        resources=[parts.stylesheet, *parts.style_images, *parts.book_styles, *parts.images,
+                   *parts.fonts],
         page_count=len(marks),
         has_images=bool(parts.images), pdf_name=f"{meta.slug}.pdf")
     entries = package_entries(book, package)

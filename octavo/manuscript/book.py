@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from lxml import html as lxml_html
 
+from ..report import Finding
 from .images import ImageInfo
 from .metadata import Metadata
 
@@ -37,7 +38,7 @@ class Figure:
 
     @property
     def where(self) -> str:
-        return f"{self.chapter.source.name}:{self.line}"
+        return f"{self.chapter.name}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,14 @@ class Chapter:
     markdown: str
     body: lxml_html.HtmlElement  # <section class="chapter"> holding the chapter
     title: str | None
+    name: str = ""  # its path in the manuscript folder, `/`-separated ("02/x.md")
     _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
     part: Part | None = None  # None: a chapter of the book's top folder
+
+    def where(self, line: int | None) -> str:
+        """`file:line` for a finding (the file alone when the line is unknown)."""
+        name = self.name or self.source.name
+        return f"{name}:{line}" if line else name
 
     def line_of(self, text: str) -> int | None:
         """The manuscript line where `text` (plain words, as extracted) starts."""
@@ -112,6 +119,7 @@ class Book:
     # structure stage (octavo/structure/apply.py `annotate`); None until it has run.
     structure: object | None = None
     parts: list[Part] = field(default_factory=list)  # in reading order (`Chapter.part`)
+    notes: list[Finding] = field(default_factory=list)  # what loading found (MS-011, MS-012)
 
     @property
     def placeholders(self) -> list[Figure]:
@@ -120,15 +128,15 @@ class Book:
     def link_target(self, chapter: Chapter, href: str) -> str | None:
         """The id an internal link leads to (`#id`, `02-x.md`, `02-x.md#id`), or None.
 
-        Ids are unique across the book, so the id alone names the place in a single
-        document (the PDFs); the EPUB finds the file that holds it.
+        The loader has written every link to a chapter as the chapter's `name` (its path
+        in the folder). Ids are unique across the book, so the id alone names the place
+        in a single document (the PDFs); the EPUB finds the file that holds it.
         """
         path, _, fragment = href.partition("#")
         fragment = unquote(fragment)
         target = chapter
         if path:
-            name = unquote(path).rsplit("/", 1)[-1]
-            target = next((c for c in self.chapters if c.source.name == name), None)
+            target = self.chapter_named(unquote(path))
             if target is None:
                 return None
             if not fragment:
@@ -137,6 +145,11 @@ class Book:
             return fragment
         holders = [c for c in self.chapters if fragment and fragment in c.ids()]
         return fragment if not path and len(holders) == 1 else None
+
+
+    def chapter_named(self, name: str) -> Chapter | None:
+        """The chapter whose path in the folder is `name`."""
+        return next((c for c in self.chapters if c.name == name), None)
 
 
 def _words(text: str) -> list[str]:

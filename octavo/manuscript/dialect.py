@@ -1,130 +1,72 @@
-"""Octavo's Markdown dialect: Python-Markdown plus registered processors.
+"""Octavo's Markdown dialect: Python-Markdown with pymdown-extensions (what MkDocs-Material
+authors write), accepting pandoc's syntax where the two overlap. `make_markdown` is the
+one place it is configured; docs/manuscript.md describes every construct.
 
-Figures are written as a fenced block, so a caption can never fall inside a
-sentence and the alt text, caption and credit stay separate:
-
-    ::: figure
-    ![What a reader who cannot see the image needs to know.](images/plate.jpg)
-    The caption, with *inline* Markdown.
-    Credit: Artist, Collection
-    :::
+Octavo's own processors live beside this module: `dialect_blocks` (figures, table
+captions) and `dialect_lists` (nested lists at 2- or 4-space indents). What the parser
+gives is then sanitised (sanitize.py) and normalised (structure.py).
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import xml.etree.ElementTree as etree
 
 import markdown
-from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 
 from .cite_syntax import CitationExtension
+from .dialect_blocks import DialectExtension
+from .dialect_lists import ListIndentPreprocessor
 from .spans import SpanExtension
-from .table_caption import TableCaptionExtension
 from .xref_syntax import XrefExtension
 
-FENCE_OPEN = re.compile(r"^:::[ \t]*figure[ \t]*(?:\{[ \t]*#(?P<id>[^\s{}]+)[ \t]*\}[ \t]*)?$")
-FENCE_CLOSE = ":::"
-IMAGE_LINE = re.compile(r'^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+"[^"]*")?\)\s*$')
-CREDIT_LINE = re.compile(r"^Credit:\s*(?P<credit>.+)$", re.IGNORECASE)
+# Code: fenced (``` and ~~~) and indented, highlighted by Pygments with CSS classes
+# (never inline styles: print and the EPUB each style them). Line numbers are text
+# (`linenums="1"`), so every output and the text checks read the same characters.
+HIGHLIGHT = {
+    "use_pygments": True,
+    "css_class": "highlight",
+    "guess_lang": False,
+    "pygments_lang_class": True,
+    "linenums_style": "inline",
+}
 
 
-class FigureBlockProcessor(BlockProcessor):
-    """`::: figure` ... `:::` becomes <figure><img><figcaption>.
-
-    Anything malformed is kept in the figure as `data-problem`, so the
-    manuscript checks can report it with its line instead of losing it.
-    """
-
-    def test(self, parent, block):
-        return bool(FENCE_OPEN.match(block.split("\n", 1)[0]))
-
-    def run(self, parent, blocks):
-        opening = FENCE_OPEN.match(blocks[0].split("\n", 1)[0])
-        lines = blocks.pop(0).split("\n")[1:]
-        closing = self._closing_block(lines, blocks)
-        problem = None
-        if closing is None:
-            problem = "the figure is not closed: end it with a line `:::`"
-        else:
-            for _ in range(closing):  # a blank line inside the fence split it: rejoin
-                lines += [""] + blocks.pop(0).split("\n")
-            end = next(i for i, line in enumerate(lines) if line.strip() == FENCE_CLOSE)
-            rest = "\n".join(lines[end + 1:]).strip("\n")
-            if rest:
-                blocks.insert(0, rest)  # text right after the fence is the next block
-            lines = lines[:end]
-        lines = [line.strip() for line in lines if line.strip()]
-
-        figure = etree.SubElement(parent, "figure", {"class": "plate"})
-        if opening["id"]:  # `::: figure {#fig:harbour}`, as pandoc-crossref labels it
-            figure.set("id", opening["id"])
-        image = IMAGE_LINE.match(lines[0]) if lines else None
-        if image:
-            etree.SubElement(figure, "img", {"src": image["src"], "alt": image["alt"].strip()})
-            lines = lines[1:]
-        else:
-            problem = problem or "the figure has no image line `![alt](file)`"
-        if problem:
-            figure.set("data-problem", problem)
-        credit = None
-        if lines and (found := CREDIT_LINE.match(lines[-1])):
-            credit = found["credit"].strip()
-            lines = lines[:-1]
-        caption = " ".join(lines)
-        if caption or credit:
-            figcaption = etree.SubElement(figure, "figcaption")
-            if caption:
-                span = etree.SubElement(figcaption, "span", {"class": "caption"})
-                span.text = caption
-                span.tail = " " if credit else None
-            if credit:
-                etree.SubElement(figcaption, "span", {"class": "credit"}).text = credit
-
-
-    @staticmethod
-    def _closing_block(lines: list[str], blocks: list[str]) -> int | None:
-        """How many more blocks up to the closing `:::`; None if the figure is not closed."""
-        if any(line.strip() == FENCE_CLOSE for line in lines):
-            return 0
-        for count, block in enumerate(blocks, 1):
-            block_lines = block.split("\n")
-            if FENCE_OPEN.match(block_lines[0].strip()):
-                return None  # the next figure begins first
-            if any(line.strip() == FENCE_CLOSE for line in block_lines):
-                return count
-        return None
-
-
-class FigureExtension(Extension):
+class ListIndentExtension(Extension):
     def extendMarkdown(self, md):
-        # Before paragraphs (10) and after fenced code; a figure is a block.
-        md.parser.blockprocessors.register(FigureBlockProcessor(md.parser), "octavo-figure", 105)
+        # After whitespace is normalised (30), before fenced code is taken out (25).
+        md.preprocessors.register(ListIndentPreprocessor(md), "octavo-list-indent", 27)
 
 
 def make_markdown() -> markdown.Markdown:
-    """The one Markdown parser for every output."""
+    """The one Markdown parser for every output.
+
+    The second half of the dialect (definition lists, admonitions, math, inline
+    notes, sub/superscript, marks, spans: "Real manuscripts (2)") is added here too, as
+    extensions in this list and their configs below.
+    """
     return markdown.Markdown(
         extensions=[
-            "footnotes", "attr_list", "tables", "smarty", "sane_lists",
-            "toc", "pymdownx.tilde", FigureExtension(),
+            "footnotes", "attr_list", "tables", "smarty", "sane_lists", "toc",
+            "pymdownx.superfences", "pymdownx.highlight", "pymdownx.tilde",
+            ListIndentExtension(), DialectExtension(),
             # Book structure (octavo/structure/ reads what these leave in the tree):
             # citations `[@key, p. 33]`, `@key says` and `::: refs`; cross-references
             # `@fig:id`, `[@fig:a; @fig:b]`, `[-@fig:id]`; bracketed spans
-            # `[term]{.index entry="…"}` for the index; `Table: caption {#tbl:id}`;
-            # fenced code, which `{#lst:id}` labels as a listing. Labels on headings
-            # (`{#sec:id}`), and `{.part}`, `{.appendix}`, `{.unnumbered}` and
-            # `{.frontmatter}` headings, are attr_list's.
-            XrefExtension(), CitationExtension(), SpanExtension(), TableCaptionExtension(),
-            "pymdownx.superfences",
+            # `[term]{.index entry="…"}` for the index. Labels are given by the
+            # constructs that carry them: `::: figure {#fig:id}`, `Table: … {#tbl:id}`
+            # (dialect_blocks.py), fenced code `{#lst:id title="…"}` (superfences),
+            # headings `{#sec:id}`, and `{.part}`, `{.appendix}`, `{.unnumbered}`,
+            # `{.frontmatter}` on a heading (attr_list).
+            XrefExtension(), CitationExtension(), SpanExtension(),
         ],
         extension_configs={
             "footnotes": {"BACKLINK_TEXT": "\u2191", "SUPERSCRIPT_TEXT": "{}",
                           "BACKLINK_TITLE": "Back to the text"},
             "smarty": {"smart_angled_quotes": False},
             "toc": {"permalink": False},
+            "tables": {"use_align_attribute": True},  # kept by the sanitiser, made a class
+            "pymdownx.highlight": HIGHLIGHT,
         },
         output_format="html",
     )

@@ -11,19 +11,23 @@ import posixpath
 import re
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from lxml import html as lxml_html
 
 from ..errors import OctavoError
+from ..report import INFO, WARNING, Finding
+from . import structure
 from .book import BLOCK_KEY, BLOCK_TAGS, Book, Chapter, Display, Figure, Part, source_line
 from .book_css import check_stylesheets
 from .dialect import smarten
+from . import discover
 from .discover import humanise
 from .images import ImageInfo, inspect_image
-from .metadata import METADATA_FILE, Metadata, key_line, load_metadata
+from .metadata import METADATA_FILE, Metadata, key_line, load_metadata, metadata_from_header
 from .sanitize import SCHEME, markdown_to_html
 from .xref_syntax import is_label
+from .yaml_header import Header, split_header
 
 MAX_DEPTH = 40  # elements inside a chapter's <section>
 FOOTNOTE_ID = re.compile(r"^fn(ref\d*)?:(.+)$")  # fn:x, fnref:x, fnref2:x (a second call)
@@ -93,8 +97,10 @@ def _namespace_ids(body, chapter_id: str) -> None:
                 element.set(attribute, f"{prefix}{chapter_id}-{kind}-{found.group(2)}")
 
 
-def resolve_inside(folder: Path, src: str, where: Path, line: int | None) -> Path:
-    """A manuscript path, refused if it leaves the manuscript folder.
+def resolve_inside(folder: Path, src: str, where: Path, line: int | None,
+                   base: Path | None = None) -> Path:
+    """A manuscript path (relative to `base`, the folder of the chapter that names it,
+    or to the manuscript folder), refused if it leaves the manuscript folder.
 
     The path is resolved first, so a symlink that points out of the folder is refused too.
     """
@@ -102,7 +108,7 @@ def resolve_inside(folder: Path, src: str, where: Path, line: int | None) -> Pat
     if SCHEME.match(src) or src.startswith(("/", "\\")) or "\x00" in src:
         raise OctavoError(f"image {shown!r} is not a file inside the manuscript", where, line,
                           hint="put the image in images/ and use a relative path")
-    path = (folder / src).resolve()
+    path = ((base or folder) / src).resolve()
     if not path.is_relative_to(folder.resolve()):
         raise OctavoError(f"image {shown!r} is outside the manuscript folder", where, line,
                           hint="copy it into images/")
@@ -116,7 +122,8 @@ def _inside(folder: Path, name: str) -> bool:
     return (folder / name).resolve().is_relative_to(folder.resolve())
 
 
-def _chapter_text(book: Book, name: str) -> tuple[Path, str]:
+def _chapter_text(book: Book, name: str) -> tuple[Path, Header | None, str]:
+    """A chapter's file, its YAML front matter (if any) and its Markdown without it."""
     source = book.folder / name
     if not _inside(book.folder, name):
         raise OctavoError(f"chapter file {name!r} is outside the manuscript folder",
@@ -127,15 +134,17 @@ def _chapter_text(book: Book, name: str) -> tuple[Path, str]:
                           key_line(book.metadata, "chapters"),
                           hint="fix `chapters` in metadata.toml")
     text = read_text(source)
+    header, text = split_header(text, source)
     if not text.strip():
         raise OctavoError("the chapter is empty", source, 1, hint="write some text or remove it")
-    return source, text
+    return source, header, text
 
 
-def _load_chapter(index: int, source: Path, text: str, html: str) -> Chapter:
+def _load_chapter(book: Book, index: int, source: Path, text: str, html: str) -> Chapter:
     chapter_id = f"ch{index + 1}"
     body = lxml_html.fragment_fromstring(html, create_parent="section")
     _check_depth(body, source, text)
+    structure.normalise(body)
     body.set("class", "chapter")
     body.set("id", chapter_id)
     _namespace_ids(body, chapter_id)
@@ -143,7 +152,8 @@ def _load_chapter(index: int, source: Path, text: str, html: str) -> Chapter:
         element.set(BLOCK_KEY, f"{chapter_id}.{number}")
     heading = next(body.iter("h1", "h2"), None)
     title = heading.text_content().strip() if heading is not None else None
-    return Chapter(chapter_id, source, text, body, title)
+    name = source.resolve().relative_to(book.folder.resolve()).as_posix()
+    return Chapter(chapter_id, source, text, body, title, name)
 
 
 # Ids Octavo gives elements around and between the chapters (PDF and EPUB).
@@ -209,36 +219,69 @@ def _image(book: Book, chapter: Chapter, img) -> tuple[str, Path, int | None, Im
     if not src.strip():
         raise OctavoError("an image has no usable file name", chapter.source, line,
                           hint="write `![alt text](images/file.jpg)`")
-    here = chapter.source.parent.relative_to(book.folder).as_posix()  # a part's folder
-    if here != "." and not SCHEME.match(src) and not src.startswith(("/", "\\")):
-        src = posixpath.normpath(f"{here}/{src}")  # every output names it from the top
-        img.set("src", src)
-    path = resolve_inside(book.folder, src, chapter.source, line)
+    path = resolve_inside(book.folder, src, chapter.source, line, chapter.source.parent)
     if not path.is_file():
         raise OctavoError(f"image file {src!r} does not exist", chapter.source, line,
                           hint="check the file name, or add the image to images/",
                           code="MS-001")
-    return src, path, line, inspect_image(path, str(chapter.source), line)
+    info = inspect_image(path, str(chapter.source), line)
+    src = path.relative_to(book.folder.resolve()).as_posix()  # as every writer finds it
+    img.set("src", src)
+    return src, path, line, info
 
 
-def _check_links(book: Book, chapter: Chapter) -> None:
-    """A link to a file must stay in the manuscript folder (the EPUB holds no other)."""
-    for link in chapter.body.iter("a"):
+def _link_line(chapter: Chapter, href: str, seen: dict[str, int]) -> int | None:
+    """The line of the `seen[href]`-th link to `href` in the chapter's Markdown."""
+    lines = [number for number, line in enumerate(chapter.markdown.splitlines(), 1)
+             if href in line]
+    seen[href] = seen.get(href, 0) + 1
+    return lines[min(seen[href], len(lines)) - 1] if lines else None
+
+
+def _links(book: Book, chapter: Chapter) -> None:
+    """Links to files: one to a chapter is written as that chapter's name (and works in
+    every output); any other file is never read: the link is dropped, its text kept, and
+    a warning (MS-011) says why. An absolute path is refused."""
+    seen: dict[str, int] = {}
+    root = book.folder.resolve()
+    for link in list(chapter.body.iter("a")):
         href = link.get("href")
         if not href or href.startswith("#") or SCHEME.match(href):
             continue
-        here = chapter.source.parent.relative_to(book.folder).as_posix()  # a part's folder
-        target = unquote(href.split("#")[0].split("?")[0])
-        if not _inside(book.folder, f"{here}/{target}" if here != "." else target):
-            raise OctavoError(f"the link {href[:80]!r} leads outside the manuscript folder",
-                              chapter.source,
-                              source_line(chapter.markdown, href) or
-                              chapter.line_of(link.text_content()),
+        line = _link_line(chapter, href, seen)
+        path = unquote(href.split("#")[0].split("?")[0])
+        fragment = href.partition("#")[2]
+        shown = href if len(href) <= 80 else href[:77] + "..."
+        if path.startswith(("/", "\\")) or "\x00" in path:
+            raise OctavoError(f"the link {shown!r} is an absolute path; a book can only link "
+                              "to its own chapters", chapter.source, line,
                               hint="link to a chapter of this book, or to a #heading-id")
+        if not path:
+            continue
+        try:
+            target = (chapter.source.parent / path).resolve()  # (never opened)
+        except (OSError, RuntimeError, ValueError):  # a loop of symlinks
+            target = Path("/")
+        inside = target.is_relative_to(root)
+        name = target.relative_to(root).as_posix() if inside else None
+        if name is not None and book.chapter_named(name) is not None:
+            link.set("href", quote(name) + (f"#{fragment}" if fragment else ""))
+            continue
+        why = ("is not a chapter of this book" if inside
+               else "leads outside the manuscript folder")
+        book.notes.append(Finding(
+            "MS-011", WARNING, f"the link {shown!r} {why}: its text is kept, the link dropped",
+            chapter.where(line)))
+        link.drop_tag()
 
 
 def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
-    for element in chapter.body.iter("figure"):
+    """Every figure and image of the chapter, checked in reading order."""
+    for element in list(chapter.body.iter("figure", "img")):
+        if element.tag == "img":  # an image outside figures (raw HTML, inline)
+            if not any(parent.tag == "figure" for parent in element.iterancestors()):
+                _image(book, chapter, element)
+            continue
         number = len(book.figures) + 1
         img = element.find("img")
         src = img.get("src", "") if img is not None else ""
@@ -267,9 +310,6 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
             caption_node.text_content().strip() if caption_node is not None else "",
             credit_node.text_content().strip() if credit_node is not None else "",
             chapter, line, info))
-    for img in chapter.body.iter("img"):  # images in raw HTML, outside figures
-        if not any(parent.tag == "figure" for parent in img.iterancestors()):
-            _image(book, chapter, img)
 
 
 def _check_cover(book: Book) -> None:
@@ -304,6 +344,11 @@ def _parts(book: Book) -> None:
         book.parts.append(part)
         for chapter in chapters:
             chapter.part = part
+def _relative(folder: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def display_strings(meta: Metadata) -> Display:
@@ -328,17 +373,33 @@ def load_book(folder: Path, apart: Callable | None = None) -> Book:
     if (folder / METADATA_FILE).exists() and not _inside(folder, METADATA_FILE):
         raise OctavoError(f"{METADATA_FILE} links to a file outside the manuscript folder",
                           folder / METADATA_FILE, hint="put the metadata file itself there")
-    metadata = load_metadata(folder)
-    book = Book(folder, metadata, [], display=display_strings(metadata))
+    notes: list[Finding] = []
+    if (folder / METADATA_FILE).exists():
+        metadata = load_metadata(folder)
+    else:  # the YAML front matter of the first chapter, or what `discover` infers
+        first = next(iter(discover.chapter_files(folder)[0]), None)
+        first = folder / first if first else None
+        header = split_header(read_text(first), first)[0] if first and first.is_file() \
+            else None
+        metadata = metadata_from_header(header, folder) if header else load_metadata(folder)
+    book = Book(folder, metadata, [], display=display_strings(metadata), notes=notes)
     sources = [_chapter_text(book, name) for name in book.metadata.chapters]
-    for index, ((source, text), html) in enumerate(zip(sources, _chapters_as_html(sources, apart))):
-        book.chapters.append(_load_chapter(index, source, text, html))
+    for number, (source, header, _) in enumerate(sources):
+        if header is None or (number == 0 and header.path == metadata.source):
+            continue
+        why = (f"{METADATA_FILE} gives the metadata" if number == 0
+               else "only the first chapter's front matter is the book's metadata")
+        notes.append(Finding("MS-012", INFO, f"the YAML front matter is not used: {why}",
+                             f"{_relative(folder, source)}:1"))
+    texts = [(source, text) for source, _, text in sources]
+    for index, ((source, text), html) in enumerate(zip(texts, _chapters_as_html(texts, apart))):
+        book.chapters.append(_load_chapter(book, index, source, text, html))
     _check_cover(book)
     _parts(book)
     check_stylesheets(book.folder, metadata.design.stylesheets)
     taken = _unique_ids(book)
     for chapter in book.chapters:
         _collect_figures(book, chapter, taken)
-        _check_links(book, chapter)
+        _links(book, chapter)
         chapter._ids = None  # ids are final now: read afresh on first use
     return book

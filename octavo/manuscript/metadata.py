@@ -1,4 +1,6 @@
-"""The manuscript's metadata file (`metadata.toml`): load and validate."""
+"""The manuscript's metadata: `metadata.toml`, or the YAML front matter of the first
+chapter (yaml_header.py), loaded and validated alike; for a folder with neither, what
+`discover` infers."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ..errors import OctavoError, UsageError
 from ..report import Finding
 from . import discover
 from .design import Design, parse_design
+from .yaml_header import ALIASES as YAML_ALIASES, Header, read_header
 
 METADATA_FILE = "metadata.toml"
 REQUIRED = ("title", "language", "identifier")
@@ -137,7 +140,7 @@ def _line_of(text: str, key: str, table: str | None = None) -> int | None:
         for number, line in enumerate(lines, 1):
             if re.match(r"\s*\[", line):
                 break  # the top-level keys come before the first table
-            if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            if re.match(rf"\s*{re.escape(key)}\s*[=:]", line):  # TOML, or YAML front matter
                 return number
         return None
     inside = None
@@ -156,11 +159,14 @@ def _line_of(text: str, key: str, table: str | None = None) -> int | None:
 
 
 def key_line(metadata: Metadata, key: str, table: str | None = None) -> int | None:
-    """The line of metadata.toml where `key` is set (for messages about its value)."""
+    """The line of the metadata's file where `key` is set (for messages about its value);
+    in YAML front matter, under any of pandoc's spellings of it."""
     try:
-        return _line_of(metadata.source.read_text(encoding="utf-8"), key, table)
+        text = metadata.source.read_text(encoding="utf-8")
     except (AttributeError, OSError, UnicodeDecodeError):
         return None
+    spellings = [key] + [alias for alias, name in YAML_ALIASES.items() if name == key]
+    return next((line for name in spellings if (line := _line_of(text, name, table))), None)
 
 
 def _suggestion(key: str, table: str | None) -> str | None:
@@ -248,16 +254,32 @@ def load_metadata(folder: Path) -> Metadata:
                           int(found.group(1)) if found else None,
                           hint="check the quotes and the `key = value` form") from None
 
+    return _validated(data, folder, path, lambda key, table=None: _line_of(text, key, table),
+                      "`{} = \"...\"`")
+
+
+def metadata_from_header(header: Header, folder: Path) -> Metadata:
+    """The YAML front matter of the first chapter, read and validated as metadata.toml is."""
+    data, spelled = read_header(header)
+
+    def line_of(key: str, table: str | None = None) -> int | None:
+        found = _line_of(header.text, spelled.get(key, key), table)
+        return found + 1 if found else 1  # (line 1 is the opening `---`)
+    return _validated(data, folder, header.path, line_of, "`{}: ...`")
+
+
+def _validated(data: dict, folder: Path, path: Path, line_of, form: str) -> Metadata:
+    """The same keys and checks, whichever file the metadata came from."""
     def fail(key: str, message: str, hint: str | None = None, table: str | None = None):
-        raise OctavoError(message, path, _line_of(text, key, table), hint)
+        raise OctavoError(message, path, line_of(key, table), hint)
 
     if "author" in data:
         fail("author", "use `authors = [...]`, a list, not `author`")
     check_known_keys(data, lambda key, table, message, hint=None: fail(key, message, hint, table))
     for key in REQUIRED:
-        if not str(data.get(key, "")).strip():
+        if not str(data.get(key, "") or "").strip():
             fail(key, f"the metadata has no {key!r}",
-                 hint=f"add a line `{key} = \"...\"`")
+                 hint=f"add a line {form.format(key)}")
     for key, value in data.items():
         if key in TEXT_KEYS and not isinstance(value, str):
             fail(key, f"{key!r} must be a string")

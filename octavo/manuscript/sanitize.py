@@ -61,8 +61,9 @@ STRUCTURE_CLASSES = {
 RESERVED_CLASSES = {
     "back-cover", "back-identifier", "back-publisher", "byline", "caption", "chapter",
     "colophon", "colophon-title", "cover", "cover-byline", "cover-kicker", "cover-page",
-    "cover-publisher", "cover-subtitle", "cover-title", "credit", "end-mark", "footnote",
-    "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in", "note-number",
+    "cover-publisher", "cover-subtitle", "cover-title", "credit", "end-mark", "external",
+    "footnote", "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in",
+    "link-url", "note-number",
     "opening", "opening-paragraph", "plate", "subtitle", "text", "title", "titlepage",
     *STRUCTURE_CLASSES}
 

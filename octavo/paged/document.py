@@ -18,6 +18,7 @@ from lxml.html import builder as E
 
 from ..manuscript import front_matter
 from .layout_map import WORD_JOINER
+from .links import mark_external_links
 from ..manuscript.book import Book
 from ..structure.generated import add_xref_pages, contents_page, index_page
 from ..structure.pagemap import PageMap
@@ -152,6 +153,7 @@ def paged_document(book: Book, placement: Placement | None = None,
     for chapter in book.chapters:
         body = chapter.copy_body()
         _internal_links(book, chapter, body)
+        mark_external_links(body)
         _inline_footnotes(body)
         (placement or Placement()).apply(body)
         if structure is not None:

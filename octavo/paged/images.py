@@ -59,10 +59,13 @@ def downsample_images(pdf: pikepdf.Pdf, ppi: int, prepared: dict | None = None) 
             done.add(stream.objgen)
             if "/SMask" in stream or stream.get("/ImageMask"):
                 continue  # keep transparency exactly as it is
+            lossless = stream.get("/Filter") != pikepdf.Name.DCTDecode  # PNG, GIF: stay so
             smaller = _smaller(lambda: pikepdf.PdfImage(stream).as_pil_image(),
-                               (int(stream.Width), int(stream.Height)), largest[name], ppi)
-            if smaller is not None:
-                _put(stream, *smaller)
+                               (int(stream.Width), int(stream.Height)), largest[name], ppi,
+                               lossless)
+            if smaller is not None and not (lossless and
+                                            len(smaller[0]) >= len(stream.read_raw_bytes())):
+                _put(stream, *smaller)  # (line art may deflate better at full size: kept)
                 resampled += 1
     return resampled
 
@@ -74,7 +77,8 @@ def screen_copies(document, book, ppi: int) -> dict[str, tuple | None]:
     copy resampled to `ppi` there (None: small enough already), keyed by the digest of
     the file, which is what WeasyPrint embeds for a JPEG it need not turn or convert."""
     from weasyprint.formatting_structure import boxes
-    paths = {figure.src: figure.path for figure in book.figures}
+    paths = {figure.src: figure.path for figure in book.figures
+             if figure.image.format != "SVG"}  # vectors: nothing to resample
     largest: dict[Path, tuple[float, float]] = {}
     for page in document.pages:
         for box in page._page_box.descendants():
@@ -100,8 +104,9 @@ def screen_copies(document, book, ppi: int) -> dict[str, tuple | None]:
 
 
 def _smaller(open_image, pixels: tuple[int, int], size_pt: tuple[float, float],
-             ppi: int) -> tuple[bytes, int, int, str] | None:
-    """A JPEG of the image at `ppi` over `size_pt` points, or None if it is not larger."""
+             ppi: int, lossless: bool = False) -> tuple[bytes, int, int, str] | None:
+    """A JPEG of the image at `ppi` over `size_pt` points, or None if it is not larger;
+    `lossless`: the pixels deflated instead (line art from a PNG or GIF)."""
     width, height = pixels
     target_w = max(1, math.ceil(size_pt[0] / 72 * ppi))
     target_h = max(1, math.ceil(size_pt[1] / 72 * ppi))
@@ -115,16 +120,37 @@ def _smaller(open_image, pixels: tuple[int, int], size_pt: tuple[float, float],
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     smaller = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    if lossless:
+        return _png_stream(smaller), smaller.width, smaller.height, smaller.mode, \
+            pikepdf.Name.FlateDecode
     data = io.BytesIO()
     smaller.save(data, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return data.getvalue(), smaller.width, smaller.height, smaller.mode
 
 
-def _put(stream, data: bytes, width: int, height: int, mode: str) -> None:
-    stream.write(data, filter=pikepdf.Name.DCTDecode)
+def _png_stream(image: Image.Image) -> bytes:
+    """The image's pixels deflated with PNG's row filters, as PIL writes them in a PNG's
+    IDAT chunks (the same bytes a PDF reads with /Predictor 15)."""
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    data, position, chunks = out.getvalue(), 8, []
+    while position < len(data):
+        length = int.from_bytes(data[position:position + 4], "big")
+        if data[position + 4:position + 8] == b"IDAT":
+            chunks.append(data[position + 8:position + 8 + length])
+        position += 12 + length
+    return b"".join(chunks)
+
+
+def _put(stream, data: bytes, width: int, height: int, mode: str,
+         encoding=pikepdf.Name.DCTDecode) -> None:
+    stream.write(data, filter=encoding)
     stream.Width, stream.Height = width, height
     stream.ColorSpace = pikepdf.Name.DeviceRGB if mode == "RGB" else pikepdf.Name.DeviceGray
     stream.BitsPerComponent = 8
     for key in ("/DecodeParms", "/Decode", "/Interpolate"):
         if key in stream:
             del stream[key]
+    if encoding == pikepdf.Name.FlateDecode:  # rows filtered as in PNG (`_png_stream`)
+        stream.DecodeParms = pikepdf.Dictionary(Predictor=15, Colors=3 if mode == "RGB" else 1,
+                                                BitsPerComponent=8, Columns=width)

@@ -14,6 +14,10 @@ from ..manuscript.book import BLOCK_KEY
 from ..manuscript.pages import PageStart
 
 WORD_JOINER = "\u2060"  # set by paged.document after a word a note call follows; not text
+NOT_TEXT = {WORD_JOINER, "\u200b"}  # (and the zero-width spaces links.py puts in addresses)
+# The classes of text only the PDFs have: not counted. A link's address (links.py), a
+# cross-reference's "on page 41" (structure/generated.py).
+PAGED_ONLY = {"link-url", "xref-page"}
 FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover", "contents", "index")
 
 
@@ -63,7 +67,9 @@ def page_starts(document) -> list[PageStart]:
         first = first_figure = None
         in_figures = _figure_keys(page._page_box)
         for box, key in _walk(page._page_box, []):
-            if key is None or not isinstance(box, boxes.TextBox):
+            if key is None or not isinstance(box, boxes.TextBox) or (
+                    box.element is not None
+                    and PAGED_ONLY & set((box.element.get("class") or "").split())):
                 continue
             if key in in_figures:
                 first_figure = first_figure or PageStart(number, key, consumed.get(key, 0))
@@ -74,7 +80,7 @@ def page_starts(document) -> list[PageStart]:
             if hyphen and hyphen != "-" and text.endswith(hyphen):
                 text = text[:-len(hyphen)]  # added by WeasyPrint at a line break
             consumed[key] = consumed.get(key, 0) + sum(
-                1 for c in text if not c.isspace() and c != WORD_JOINER)
+                1 for c in text if not c.isspace() and c not in NOT_TEXT)
         if first or first_figure:
             starts.append(first or first_figure)
     return starts

@@ -9,7 +9,8 @@ outputs whose inputs changed (or whose file was removed or touched):
     pdf, print-pdf, proof, other paged outputs = layout + SOURCE_DATE_EPOCH
     booklet, booklet-txt (its instructions; made together)
                = layout + SOURCE_DATE_EPOCH + the imposition options
-    epub       = code + manuscript + styles/epub.css + SOURCE_DATE_EPOCH + the PDF's
+    epub       = code + manuscript + styles/epub.css (and the code-wrap mark it shares
+                 with base.css) + SOURCE_DATE_EPOCH + the PDF's
                  page starts (the EPUB's page list follows the PDF's pages)
 
 `code` is every source file of the `octavo` package, the Python version and the
@@ -41,9 +42,10 @@ from typing import Any, Callable
 from ..options import STYLES
 
 CACHE_NAME = ".octavo-cache.json"
-FORMAT = 3
+FORMAT = 4
 TOGETHER = ("booklet", "booklet-txt")  # made by one job: both remade if either must be
-EPUB_STYLES = ("epub.css",)  # everything else in styles/ is for the paged (PDF) outputs
+EPUB_STYLES = ("epub.css", "wrap-mark.svg")  # the EPUB's files in styles/
+EPUB_ONLY = ("epub.css",)  # everything else in styles/ is for the paged (PDF) outputs
 REPORT_NAME = "report.json"
 ALL_OUTPUTS = "out:*"
 
@@ -131,7 +133,7 @@ class BuildCache:
         # The bundled CSL styles format the citations of every output, the EPUB's too.
         self.book_key = _hash("book", code, tree_fingerprint(Path(options.manuscript)),
                               tree_fingerprint(STYLES / "csl"))
-        paged = tree_fingerprint(self.styles, skip=EPUB_STYLES)
+        paged = tree_fingerprint(self.styles, skip=EPUB_ONLY)
         self.layout_key = _hash("layout", self.book_key, paged)
         self.epub_styles = files_fingerprint(self.styles, EPUB_STYLES)
         self.date = os.environ.get("SOURCE_DATE_EPOCH")

@@ -90,6 +90,7 @@ class Metadata:
     bibliography: str | None = None
     csl: str | None = None
     index: bool | None = None
+    chapters_listed: bool = False  # `chapters` given, not found in the folder
     design: Design = field(default_factory=Design)
     source: Path | None = field(default=None, compare=False)  # None: no metadata.toml
     notes: tuple[Finding, ...] = field(default=(), compare=False)  # what was inferred
@@ -299,6 +300,7 @@ def _validated(data: dict, folder: Path, path: Path, line_of, form: str) -> Meta
     if slugify(slug) != slug:
         fail("slug", f"slug {slug!r} must be lower-case words joined by hyphens")
     structure = structure_settings(data, chapters, fail)
+    structure["chapters_listed"] = bool(data.get("chapters"))
     design = parse_design(data.get("design", {}), lambda key, message, hint=None: fail(
         key, message, hint, "design"), folder)
     return Metadata(

@@ -53,7 +53,7 @@ MARKDOWN_CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref
                     "figure": {"plate"}, "span": {"caption", "credit"}}
 # Classes the structure stage gives its own elements (numbers, labels, generated pages).
 STRUCTURE_CLASSES = {
-    "division-label", "division-title", "caption-label", "equation-number", "listing",
+    "division-label", "caption-label", "equation-number", "listing",
     "listing-caption", "xref-page", "contents", "toc-entry", "toc-label", "toc-title",
     "toc-page", "book-index", "index-group", "index-entry", "index-term", "index-locators",
     "part-page", "references", "csl-entry", "csl-bib-body", "citation-ref", "opens",

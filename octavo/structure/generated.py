@@ -9,7 +9,7 @@ from lxml.html import builder as E
 
 from ..manuscript.book import Book
 from . import index as book_index
-from .model import CONTENTS_ID, INDEX_ID, LABEL_CLASS, PART, TITLE_CLASS, Structure
+from .model import CONTENTS_ID, INDEX_ID, LABEL_CLASS, PART, TITLE_ATTRIBUTE, Structure
 from .pagemap import PageMap
 from .terms import terms_for
 from .xrefs import TARGETS
@@ -19,8 +19,7 @@ EPUB_TYPE = "epub:type"  # a literal attribute until the EPUB writer namespaces 
 
 def heading_title(heading) -> str:
     """A heading's title without the label the structure put over it ("Chapter 3")."""
-    title = heading.find(f".//span[@class='{TITLE_CLASS}']")
-    return " ".join((title if title is not None else heading).text_content().split())
+    return heading.get(TITLE_ATTRIBUTE) or " ".join(heading.text_content().split())
 
 
 def heading_label(heading) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 FRONT, CHAPTER, APPENDIX, PART, UNNUMBERED = "front", "chapter", "appendix", "part", "unnumbered"
 # Element classes and ids the structure stage gives (styles/structure.css and
 # styles/epub.css style them; the sanitiser keeps authors off them).
-LABEL_CLASS, TITLE_CLASS = "division-label", "division-title"
+LABEL_CLASS = "division-label"
 TITLE_ATTRIBUTE = "data-title"  # on a division's heading: its title alone (bookmarks, heads)
 CONTENTS_ID, INDEX_ID = "contents", "index"
 

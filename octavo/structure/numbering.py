@@ -20,7 +20,7 @@ from lxml.html import builder as E
 from ..errors import OctavoError
 from ..manuscript.book import BLOCK_KEY, Book, Chapter
 from ..manuscript.dialect import smarten
-from .model import (APPENDIX, CHAPTER, FRONT, LABEL_CLASS, PART, TITLE_ATTRIBUTE, TITLE_CLASS,
+from .model import (APPENDIX, CHAPTER, FRONT, LABEL_CLASS, PART, TITLE_ATTRIBUTE,
                     UNNUMBERED, Division, Section, Structure, Target)
 from .terms import Terms
 
@@ -61,13 +61,16 @@ def _heading_line(chapter: Chapter, heading) -> int | None:
 
 def part_folder_headings(book: Book) -> None:
     """A part folder (`Book.parts`, from the manuscript's subfolders) opens with a part
-    heading: its opening chapter's (`index.md`, `00_*.md`) first heading becomes one, or
-    a heading with the part's title is put before its first chapter."""
+    heading: its opening chapter's (`index.md`, `00_*.md`) first heading becomes one, or,
+    in a book whose chapters were found in the folder (no `chapters` list), a heading
+    with the part's title is put before its first chapter. A subfolder of a listed book
+    with no opening file is only where some chapters are kept."""
     taken = {i for chapter in book.chapters for i in chapter.ids()}
     started = set()
     for chapter in book.chapters:
         part = getattr(chapter, "part", None)
-        if part is None or id(part) in started:
+        if part is None or id(part) in started or (
+                part.opening is None and book.metadata.chapters_listed):
             continue
         started.add(id(part))
         heading = None
@@ -142,22 +145,19 @@ def number_divisions(found, structure: Structure, terms: Terms) -> None:
 
 
 def mark_headings(found, structure: Structure) -> None:
-    """In a book: the title in a span (running heads, bookmarks), the label over it; a
-    level-1 heading in the middle of a file opens a new page (class `opens`)."""
+    """In a book: the title alone in `data-title` (running heads, bookmarks), the label
+    in a span before it ("Chapter 3", set over it); a level-1 heading in the middle of a
+    file opens a new page (class `opens`)."""
     if not structure.is_book:
         return
     for division, heading in found:
         if heading is None:
             continue
-        title = E.SPAN(E.CLASS(TITLE_CLASS))
-        title.text, heading.text = heading.text, None
-        for child in list(heading):
-            title.append(child)
-        heading.append(title)
-        heading.set(TITLE_ATTRIBUTE, " ".join(title.text_content().split()))
+        heading.set(TITLE_ATTRIBUTE, " ".join(heading.text_content().split()))
         if division.label:
             label = E.SPAN(E.CLASS(LABEL_CLASS), division.label)
-            label.tail = " "
+            label.tail = " " + (heading.text or "")
+            heading.text = None
             heading.insert(0, label)
         if not division.opens_chapter:
             heading.set("class", " ".join(sorted(_classes(heading) | {"opens"})))
@@ -285,8 +285,7 @@ def section_targets(book: Book, found, structure: Structure, terms: Terms) -> No
             if not label.startswith("sec:"):
                 continue
             division = divisions.get(label)
-            title_span = heading.find(f"span[@class='{TITLE_CLASS}']")
-            title = (title_span if title_span is not None else heading).text_content().strip()
+            title = heading.get(TITLE_ATTRIBUTE) or " ".join(heading.text_content().split())
             if division is not None and division.number is not None:
                 structure.targets[label] = Target(label, "sec", division.number,
                                                   terms.noun(NOUNS[division.kind]), label,

@@ -12,6 +12,7 @@ import pikepdf
 
 from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES
 from ..pdfread.text import normalise
+from ..structure.generated import heading_title
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
 
@@ -107,7 +108,7 @@ def outline_matches_headings(context: CheckContext) -> list[Finding]:
     book = context.book
     wanted = [normalise(book.display.title)]
     for chapter in book.chapters:
-        wanted += [normalise(h.text_content()) for h in chapter.body.iter("h1", "h2")]
+        wanted += [normalise(heading_title(h)) for h in chapter.body.iter("h1", "h2")]
     findings = []
     for kind, path in _pdfs(context):
         with pikepdf.open(path) as pdf, pdf.open_outline() as outline:

@@ -14,8 +14,11 @@ import functools
 import markdown
 from markdown.extensions import Extension
 
+from .cite_syntax import CitationExtension
 from .dialect_blocks import DialectExtension
 from .dialect_lists import ListIndentPreprocessor
+from .spans import SpanExtension
+from .xref_syntax import XrefExtension
 
 # Code: fenced (``` and ~~~) and indented, highlighted by Pygments with CSS classes
 # (never inline styles: print and the EPUB each style them). Line numbers are text
@@ -47,6 +50,15 @@ def make_markdown() -> markdown.Markdown:
             "footnotes", "attr_list", "tables", "smarty", "sane_lists", "toc",
             "pymdownx.superfences", "pymdownx.highlight", "pymdownx.tilde",
             ListIndentExtension(), DialectExtension(),
+            # Book structure (octavo/structure/ reads what these leave in the tree):
+            # citations `[@key, p. 33]`, `@key says` and `::: refs`; cross-references
+            # `@fig:id`, `[@fig:a; @fig:b]`, `[-@fig:id]`; bracketed spans
+            # `[term]{.index entry="…"}` for the index. Labels are given by the
+            # constructs that carry them: `::: figure {#fig:id}`, `Table: … {#tbl:id}`
+            # (dialect_blocks.py), fenced code `{#lst:id title="…"}` (superfences),
+            # headings `{#sec:id}`, and `{.part}`, `{.appendix}`, `{.unnumbered}`,
+            # `{.frontmatter}` on a heading (attr_list).
+            XrefExtension(), CitationExtension(), SpanExtension(),
         ],
         extension_configs={
             "footnotes": {"BACKLINK_TEXT": "\u2191", "SUPERSCRIPT_TEXT": "{}",

@@ -26,6 +26,7 @@ from .discover import humanise
 from .images import ImageInfo, inspect_image
 from .metadata import METADATA_FILE, Metadata, key_line, load_metadata, metadata_from_header
 from .sanitize import SCHEME, markdown_to_html
+from .xref_syntax import is_label
 from .yaml_header import Header, split_header
 
 MAX_DEPTH = 40  # elements inside a chapter's <section>
@@ -156,7 +157,8 @@ def _load_chapter(book: Book, index: int, source: Path, text: str, html: str) ->
 
 
 # Ids Octavo gives elements around and between the chapters (PDF and EPUB).
-FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading"}
+FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading",
+                    "contents", "contents-heading", "index", "index-heading"}
 GENERATED_ID = re.compile(r"^(ch\d+(-\d+)?|page-\d+)$")
 
 
@@ -184,6 +186,12 @@ def _unique_ids(book: Book) -> set[str]:
             if value not in taken and not GENERATED_ID.match(value):
                 taken.add(value)
                 continue
+            if is_label(value):  # a cross-reference label names one thing only
+                at = chapter.markdown.find(f"#{value}")
+                raise OctavoError(f"the label {value!r} is given twice", chapter.source,
+                                  chapter.markdown.count("\n", 0, at) + 1 if at >= 0 else None,
+                                  hint="give each figure, table, equation, listing and "
+                                       "heading its own label")
             number = 2
             while f"{value}_{number}" in taken:
                 number += 1

@@ -27,6 +27,10 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan", "align"},
     "ol": {"start"},
     "figure": {"data-problem"},
+    # What the dialect's citations, cross-references and index spans carry to the
+    # structure stage (which reads them defensively: raw HTML may forge them).
+    "span": {"data-cites", "data-cluster", "data-problem", "data-refs", "data-form",
+             "data-entry", "data-see", "data-seealso"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}  # links; anything else loses its href
 # The sanitiser lets `file:` and `data:` image sources through so that the image
@@ -47,13 +51,21 @@ MAX_INDENT_LEVELS = 50  # in the Markdown source: 4 columns or one `>` a level
 # Python-Markdown itself puts them: footnotes, and the figure extension's parts.
 MARKDOWN_CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref"},
                     "figure": {"plate"}, "span": {"caption", "credit"}}
+# Classes the structure stage gives its own elements (numbers, labels, generated pages).
+STRUCTURE_CLASSES = {
+    "division-label", "caption-label", "equation-number", "listing",
+    "listing-caption", "xref-page", "contents", "toc-entry", "toc-label", "toc-title",
+    "toc-page", "book-index", "index-group", "index-entry", "index-term", "index-locators",
+    "part-page", "references", "csl-entry", "csl-bib-body", "citation-ref", "opens",
+    "front-matter", "book", "article"}
 RESERVED_CLASSES = {
     "back-cover", "back-identifier", "back-publisher", "byline", "caption", "chapter",
     "colophon", "colophon-title", "cover", "cover-byline", "cover-kicker", "cover-page",
     "cover-publisher", "cover-subtitle", "cover-title", "credit", "end-mark", "external",
     "footnote", "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in",
     "link-url", "note-number",
-    "opening", "opening-paragraph", "plate", "subtitle", "text", "title", "titlepage"}
+    "opening", "opening-paragraph", "plate", "subtitle", "text", "title", "titlepage",
+    *STRUCTURE_CLASSES}
 
 
 def _author_class(tag: str, name: str) -> bool:

@@ -18,6 +18,7 @@ from .checks.registry import (BOOK_CHECKS, BOOKLET_CHECKS, FAST_CHECKS, LAYOUT_A
 from .epub.writer import EpubInfo, prepare_epub, write_epub
 from .manuscript.book import Book
 from .manuscript.load import load_book
+from .structure.apply import annotate
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
 from .runner.outputs import Outputs
 from .runner.parallel import Job, Jobs
@@ -70,15 +71,16 @@ def build(options: BuildOptions) -> BuildResult:
     clock = Stopwatch(result.timings, show_progress(options))      # shown after 1 s on a TTY
     cache = BuildCache(options)                                    # a hash of each output's inputs
     if cache.up_to_date():                                         # nothing changed: keep it all
-        return clock.done(cache.reuse(result, load_book(options.manuscript)))
+        return clock.done(cache.reuse(result, annotate(load_book(options.manuscript))))
     book = result.book = load_book(options.manuscript, apart=Job)  # manuscript → Book
+    annotate(book)                                                 # numbers, references, index
     clock.lap("load")
     with Outputs(options.out) as outputs, Jobs() as jobs:          # all or nothing; two cores
         epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles)  # the EPUB's images, fonts
         linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS, CheckContext(book))
         if cache.needs_layout(PAGED_KINDS):                        # only when a PDF is remade
             result.layout = render(book, PAGED_CSS, cache.styles)  # one layout, every PDF
-            cache.laid_out(result.layout, page_starts(result.layout))  # page list for the EPUB
+            cache.laid_out(result.layout, page_starts(result.layout))  # page list, page map
         clock.lap("layout")
         layout, made = result.layout, cache.outputs(outputs)
         screen, printed, booklet, text, epub, proof = made.targets(book.metadata.slug,
@@ -92,7 +94,8 @@ def build(options: BuildOptions) -> BuildResult:
         pages_job = jobs.fork(read_pages_once, options, cache, tagged or made.current("print-pdf"),
                               proof)                               # pdfium: proof and text
         if screen:
-            screen_from_tagged(tagged, screen, images.result())    # trimmed, images downsampled
+            screen_from_tagged(tagged, screen, images.result(),    # trimmed, images downsampled
+                               layout.pages.labels)                # roman front matter
         context = finished(options, cache, book, layout, made, print_job)  # PDFs made: so
         booklet_job = jobs.meanwhile(booklet_edition, options, cache, context, booklet, text)
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
@@ -194,7 +197,7 @@ def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: L
     that read only the Book, the layout and the EPUB. Forked while the PDF is written."""
     epub = made.current("epub") if "epub" not in made.kept else None
     made_epub = write_epub(book, epub, cache.page_starts(), styles=cache.styles,
-                           parts=parts) if epub else None
+                           parts=parts, pages=cache.page_map()) if epub else None
     if layout is None:  # the PDFs were kept: `run_checks` lays the book out if it must
         return made_epub, {}
     context = CheckContext(book, layout, made.paths, epub=cache.kept_infos(made_epub, None)[0])
@@ -243,7 +246,7 @@ def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,
 
 def check_only(options: BuildOptions) -> BuildResult:
     """Re-check the outputs already in `options.out`, without rebuilding them."""
-    result = BuildResult(book=load_book(options.manuscript), layout=None)
+    result = BuildResult(book=annotate(load_book(options.manuscript)), layout=None)
     slug = result.book.metadata.slug
     expected = {kind: options.out / (slug + suffix) for kind, suffix in OUTPUT_SUFFIXES.items()
                 if kind != "proof"}  # the proof sheet is for people, not checked

@@ -100,7 +100,8 @@ def test_math_is_drawn_as_vectors_with_the_tex_as_alt_text(built, pages):
     page = page_with(pages, "Einstein")
     text = pages[page]
     assert not re.search(r"\\(frac|int|sum|sqrt|begin)|mc\^2|\$", text)  # no TeX as text
-    assert "Equation (1) is the one" in text  # the reference took the number
+    assert "Equation 3.1 is the one" in normalise(text)  # @eq:gauss, numbered by structure
+    assert "(3.1)" in text
     with pikepdf.open(built.outputs["pdf"]) as pdf:
         placed, _ = walk_pdf(pdf, text=False)
         assert [image for image in placed if image.page == page + 1] == []  # all paths
@@ -123,7 +124,7 @@ def test_epub_has_mathml_with_alttext_and_the_math_font(epub):
     assert all(math.get("alttext") for math in maths)
     assert {math.get("display") for math in maths} == {"inline", "block"}
     assert chapter.xpath("//x:div[@class='math-display'][@id='eq:gauss']"
-                         "/x:span[@class='equation-number']", namespaces=NS)[0].text == "(1)"
+                         "/x:span[@class='equation-number']", namespaces=NS)[0].text == "(3.1)"
     opf = etree.fromstring(epub["EPUB/content.opf"])
     properties = {item.get("href"): item.get("properties") for item in
                   opf.iterfind(".//opf:item", NS)}
@@ -332,7 +333,10 @@ def test_inline_extras_spans_notes_and_abbreviations(built, epub, pages):
     assert chapter.xpath("//x:span[@class='smallcaps']", namespaces=NS)[0].text == \
         "bracketed span in small capitals"
     index = chapter.xpath("//x:span[@class='index']", namespaces=NS)[0]
-    assert index.get("data-entry") == "index term"  # kept for the index to come
+    assert index.text == "a term for the index"  # its `entry` made the index's entry:
+    entry = xhtml(epub, "index.xhtml").xpath("//x:li[@class='index-entry']", namespaces=NS)[0]
+    assert "".join(entry.itertext()).startswith("index term")
+    assert entry.xpath(".//x:a/@href", namespaces=NS) == [f"ch2.xhtml#{index.get('id')}"]
     titles = {a.text: a.get("title") for a in chapter.xpath("//x:abbr", namespaces=NS)}
     assert titles == {"WHO": "World Health Organization", "UN": "United Nations",
                       "IMF": "International Monetary Fund"}

@@ -12,12 +12,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "octavo"
 # errors, options, fonts, report). The runner schedules the pipeline: it sits above it.
 BELOW = {
     "manuscript": set(),
+    "structure": {"manuscript"},
     "pdfread": set(),
-    "paged": {"manuscript", "pdfread"},
-    "epub": {"manuscript"},
+    "paged": {"manuscript", "structure", "pdfread"},
+    "epub": {"manuscript", "structure"},
     "booklet": {"pdfread"},
-    "checks": {"manuscript", "pdfread", "paged", "epub", "booklet"},
-    "runner": {"manuscript", "pdfread", "paged", "epub", "booklet", "checks"},
+    "checks": {"manuscript", "structure", "pdfread", "paged", "epub", "booklet"},
+    "runner": {"manuscript", "structure", "pdfread", "paged", "epub", "booklet", "checks"},
 }
 SHARED = {"errors", "options", "fonts", "report"}
 

@@ -37,6 +37,11 @@ want_cmd java default-jre-headless
 want_cmd node nodejs
 want_cmd npm npm
 want_cmd chromium chromium
+# PyICU (the index sorted by the book's language) compiles against ICU: headers, pkg-config
+# and a C++ compiler.
+want_pkg libicu-dev
+want_cmd pkg-config pkg-config
+want_cmd g++ g++
 # A virtual environment for the project.
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)

@@ -235,12 +235,22 @@ def _order_by_structure(sides, wanted, name: str) -> list[Finding]:
             if (page in shown) if page else not shown:
                 continue
             findings.append(_misplaced(number, page, name))
-    seen = Counter(page for side in sides for half in side.halves for page in half)
-    expected = Counter(page for slots in wanted for page in slots if page)
-    for page in sorted(set(seen) | set(expected)):
-        if seen[page] != expected[page]:
-            findings.append(Finding("PRN-002", ERROR, f"page {page} appears {seen[page]} "
-                                    f"times in the booklet, not {expected[page]}", name))
+    # Pages that draw the same thing (a book's blank versos) are one class: a half showing
+    # that drawing shows one page of the class, whichever.
+    seen = Counter(frozenset(half) for side in sides for half in side.halves if half)
+    classes = set(seen) | {frozenset({page}) for slots in wanted for page in slots if page}
+    expected = Counter()
+    for slots in wanted:
+        for page in slots:
+            if page:
+                expected[next((c for c in seen if page in c), frozenset({page}))] += 1
+    for members in sorted(classes | set(expected), key=min):
+        if seen[members] != expected[members]:
+            shown = f"page {min(members)}" if len(members) == 1 else \
+                "pages " + ", ".join(map(str, sorted(members))) + " (the same drawing)"
+            findings.append(Finding("PRN-002", ERROR, f"{shown} appear{'s' * (len(members) == 1)}"
+                                    f" {seen[members]} times in the booklet, not "
+                                    f"{expected[members]}", name))
     return findings
 
 

@@ -18,7 +18,8 @@ def _page_name(context: CheckContext, page: int) -> str:
 
 
 def _section_ends(book) -> set[str]:
-    """Keys of the last block of each chapter: a page may end short after them."""
+    """Keys of the last block of each chapter, and of a part's title (it has its page to
+    itself): a page may end short after them."""
     ends = set()
     for chapter in book.chapters:
         keys = [el.get("data-o") for el in chapter.body.iter() if el.get("data-o")
@@ -26,6 +27,8 @@ def _section_ends(book) -> set[str]:
         if keys:
             ends.add(keys[-1])
         for heading in chapter.body.iter("h1", "h2", "h3"):
+            if "part" in (heading.get("class") or "").split() and heading.get("data-o"):
+                ends.add(heading.get("data-o"))
             previous = heading.getprevious()
             if previous is not None:
                 inner = [el.get("data-o") for el in previous.iter() if el.get("data-o")]

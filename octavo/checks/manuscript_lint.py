@@ -191,6 +191,14 @@ def metadata_is_complete(context: CheckContext) -> list[Finding]:
             if not getattr(meta, key)]
 
 
+def structure_notes(context: CheckContext) -> list[Finding]:
+    """What the structure stage noticed without stopping the build (an entry of the
+    bibliography never cited: REF-001)."""
+    structure = getattr(context.book, "structure", None)
+    return [Finding(note.code, note.severity, note.message, note.where)
+            for note in (structure.notes if structure is not None else [])]
+
+
 def loading_notes(context: CheckContext) -> list[Finding]:
     """What the loader noticed and worked around: links to files that are not chapters
     (MS-011), YAML front matter it did not use (MS-012)."""
@@ -234,8 +242,8 @@ def hyphenation_is_available(context: CheckContext) -> list[Finding]:
 
 
 MANUSCRIPT_CHECKS = [
-    loading_notes, figures_have_alt_and_caption, links_and_notes_resolve, heading_levels_do_not_jump,
-    quotes_and_dashes_are_typographic, characters_have_glyphs, placeholders_are_reported,
-    metadata_is_complete, inferred_metadata_is_noted, control_characters_were_removed,
-    hyphenation_is_available,
+    loading_notes, figures_have_alt_and_caption, links_and_notes_resolve,
+    heading_levels_do_not_jump, quotes_and_dashes_are_typographic, characters_have_glyphs,
+    placeholders_are_reported, metadata_is_complete, inferred_metadata_is_noted,
+    structure_notes, control_characters_were_removed, hyphenation_is_available,
 ]

@@ -14,6 +14,8 @@ import pikepdf
 from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES, pdf_font_names
 from ..manuscript.mathtex import text_without_math
 from ..pdfread.text import normalise
+from ..structure.generated import heading_title
+from ..structure.model import TITLE_ATTRIBUTE
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
 
@@ -115,8 +117,10 @@ def outline_matches_headings(context: CheckContext) -> list[Finding]:
     wanted = [normalise(book.display.title)]
     for chapter in book.chapters:
         # a formula is a drawing (no text in a bookmark); an empty heading gets none
-        wanted += [normalise(text_without_math(h)) for h in chapter.body.iter("h1", "h2")
-                   if normalise(text_without_math(h))]
+        wanted += [normalise(heading.get(TITLE_ATTRIBUTE) and heading_title(heading)
+                             or text_without_math(heading))
+                   for heading in chapter.body.iter("h1", "h2")
+                   if normalise(text_without_math(heading))]
     findings = []
     for kind, path in _pdfs(context):
         with pikepdf.open(path) as pdf, pdf.open_outline() as outline:

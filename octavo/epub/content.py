@@ -29,6 +29,8 @@ from ..manuscript import front_matter
 from ..errors import OctavoError
 from ..manuscript.book import BLOCK_KEY, Book, Chapter
 from ..manuscript.metadata import LANGUAGE_TAG
+from ..structure.generated import contents_page, heading_label, index_page
+from ..structure.pagemap import PageMap
 
 EPUB_TYPE = "epub:type"  # a literal attribute until `xhtml` namespaces it
 SPLIT_HEADING = "h1"
@@ -48,9 +50,9 @@ class ContentDocument:
     """One XHTML file of the EPUB, before serialisation."""
     name: str  # file name inside the EPUB's content folder, e.g. "ch1.xhtml"
     title: str  # its <title>, and its label in the table of contents
-    kind: str  # "cover", "colophon", "titlepage" or "chapter"
+    kind: str  # "cover", "colophon", "titlepage", "contents", "chapter" or "index"
     root: lxml_html.HtmlElement  # the element placed in <body>
-    body_type: str  # epub:type of <body>: "frontmatter" or "bodymatter"
+    body_type: str  # epub:type of <body>: "frontmatter", "bodymatter" or "backmatter"
     chapter: Chapter | None = None
     headings: list[Heading] = field(default_factory=list)
     title_heading: Heading | None = None  # the heading that opens the document, if any
@@ -119,7 +121,7 @@ def chapter_documents(book: Book) -> list[ContentDocument]:
                         for h in section.iter(*HEADINGS)]
             opening = children[0] if children and children[0].tag in HEADINGS else None
             if opening is not None and opening.text_content().strip():
-                title = opening.text_content().strip()
+                title = heading_label(opening)  # "Chapter 3: The Arrival"
             elif len(book.chapters) == 1:
                 title = book.display.title
             else:
@@ -129,11 +131,34 @@ def chapter_documents(book: Book) -> list[ContentDocument]:
             else:
                 section.set("aria-label", title)
             _notes_to_asides(section, notes, last=number == len(parts))
+            front = book.structure is not None and chapter.id in book.structure.front_chapters
             documents.append(ContentDocument(
-                f"{part_id}.xhtml", title, "chapter", section, "bodymatter", chapter,
+                f"{part_id}.xhtml", title, "chapter", section,
+                "frontmatter" if front else "bodymatter", chapter,
                 headings, Heading(int(opening.tag[1]), opening.get("id", ""), title)
                 if opening is not None else None))
     return documents
+
+
+# ---------- pages made from the structure ----------
+
+def structure_documents(book: Book, pages: PageMap | None) -> tuple[list, list]:
+    """(documents after the title page, documents after the text): the contents page if
+    `contents_in_epub` (the nav is the EPUB's own contents), and the index (its locators
+    links labelled with the print pages of `pages`, placeholders without it)."""
+    structure = book.structure
+    before, after = [], []
+    if structure is None:
+        return before, after
+    if structure.contents and structure.contents_in_epub:
+        nav = contents_page(book, None, epub=True)
+        before.append(ContentDocument("contents.xhtml", nav.findtext("h1"), "contents", nav,
+                                      "frontmatter"))
+    if structure.index and structure.index_marks:
+        root = index_page(book, pages or PageMap.placeholder(), epub=True)
+        after.append(ContentDocument("index.xhtml", root.findtext("h1"), "index", root,
+                                     "backmatter"))
+    return before, after
 
 
 # ---------- footnotes ----------
@@ -204,14 +229,16 @@ def add_end_mark(documents: list[ContentDocument]) -> None:
         last.append(front_matter.end_mark())
 
 
-def mark_opening_paragraph(documents: list[ContentDocument]) -> None:
-    """The first paragraph of the text opens in small capitals (CSS ::first-line)."""
+def mark_opening_paragraph(documents: list[ContentDocument], every_chapter: bool = False) -> None:
+    """The first paragraph of the text opens in small capitals (CSS ::first-line); in a
+    book (`every_chapter`), the first paragraph of every chapter, as in the PDFs."""
     for doc in documents:
         if doc.kind == "chapter":
             first = next((p for p in doc.root.iter("p") if p.getparent() is doc.root), None)
             if first is not None:
                 first.set("class", (first.get("class", "") + " opening-paragraph").strip())
-            return
+            if not every_chapter:
+                return
 
 
 def set_image_sources(documents: list[ContentDocument], sources: dict[str, str]) -> None:
@@ -239,6 +266,12 @@ def rewrite_links(book: Book, documents: list[ContentDocument]) -> None:
             anywhere.setdefault(element_id, []).append(doc.name)
     by_source = {chapter.name: chapter for chapter in book.chapters}
     for doc in documents:
+        if doc.kind in ("contents", "index"):  # made from the structure: ids are the book's
+            for link in doc.root.iter("a"):
+                target = (link.get("href") or "").partition("#")[2]
+                if link.get("href", "").startswith("#") and anywhere.get(target):
+                    link.set("href", _relative(doc, anywhere[target][0], target))
+            continue
         if doc.chapter is None:
             continue
         for link in doc.root.iter("a"):

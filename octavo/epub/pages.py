@@ -9,6 +9,9 @@ page turn gets its marker before that word).
 
 Conventions, where the EPUB differs from the PDF:
 - "cover", "colophon", "title": the start of the cover page, colophon and title page.
+- "contents": the contents page, if the EPUB has one (`contents_in_epub`); if not, the
+  marker closes the title page document. "index": the index, its later pages placed by
+  their offset (the EPUB's index has the PDF's text: the same entries and page labels).
 - "back-cover": the EPUB has no back cover page (its text is the description in the
   package metadata), so that marker closes the last chapter document, after the
   text and its notes: "p. 20" then means "after the end".
@@ -30,7 +33,9 @@ from .content import EPUB_TYPE, ContentDocument
 from ..manuscript.book import BLOCK_KEY
 from ..manuscript.pages import PageStart
 
-FRONT_KEYS = {"cover": "cover", "colophon": "colophon", "title": "titlepage"}
+FRONT_KEYS = {"cover": "cover", "colophon": "colophon", "title": "titlepage",
+              "contents": "contents"}
+CONTENTS_KEY, INDEX_KEY = "contents", "index"  # the structure's pages (see below)
 BACK_KEY = "back-cover"
 # Parents whose content model has no room for a <span> child.
 NO_PHRASING = {"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "colgroup"}
@@ -41,16 +46,22 @@ class PageMark:
     page: int
     document: str  # file name of the content document holding the marker
     id: str
+    label: str = ""  # the printed page number (roman in a book's front matter)
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", str(self.page))
 
     @property
     def href(self) -> str:
         return f"{self.document}#{self.id}"
 
 
-def page_marker(page: int):
-    span = E.SPAN(id=f"page-{page}", role="doc-pagebreak", title=str(page))
+def page_marker(page: int, label: str | None = None):
+    label = label or str(page)
+    span = E.SPAN(id=f"page-{page}", role="doc-pagebreak", title=label)
     span.set(EPUB_TYPE, "pagebreak")
-    span.set("aria-label", str(page))
+    span.set("aria-label", label)
     return span
 
 
@@ -152,9 +163,11 @@ def place_in_block(block, offset: int, span) -> None:
         parent.insert(parent.index(node) + 1, span)
 
 
-def place_page_markers(documents: list[ContentDocument],
-                       starts: list[PageStart]) -> tuple[list[PageMark], list[str]]:
-    """Insert a marker for every page start; return the marks and any problems."""
+def place_page_markers(documents: list[ContentDocument], starts: list[PageStart],
+                       pages=None) -> tuple[list[PageMark], list[str]]:
+    """Insert a marker for every page start; return the marks and any problems.
+
+    `pages` (structure.pagemap.PageMap) labels the pages as the PDF prints them."""
     blocks = {}
     for doc in documents:
         for element in doc.root.iter():
@@ -165,13 +178,20 @@ def place_page_markers(documents: list[ContentDocument],
     taken = {element_id for doc in documents for element_id in doc.ids()}
     marks, problems = [], []
     for start in sorted(starts, key=lambda s: s.page):
-        span = page_marker(start.page)
+        label = pages.label_of_page(start.page) if pages is not None else str(start.page)
+        span = page_marker(start.page, label)
         while span.get("id") in taken:  # a heading may be called "Page 3" (id page-3)
             span.set("id", span.get("id") + "-break")
         taken.add(span.get("id"))
         if start.key in FRONT_KEYS and FRONT_KEYS[start.key] in by_kind:
             doc = by_kind[FRONT_KEYS[start.key]]
             _insert_first(doc.root, span)
+        elif start.key == CONTENTS_KEY and "contents" not in by_kind and "titlepage" in by_kind:
+            doc = by_kind["titlepage"]  # no contents page in the EPUB: after the title page
+            doc.root.append(span)
+        elif start.key == INDEX_KEY and "index" in by_kind:
+            doc = by_kind["index"]  # the index: the same text as the PDF's, counted alike
+            place_in_block(doc.root, start.offset, span)
         elif start.key == BACK_KEY and chapters:
             doc = chapters[-1]
             doc.root.append(span)
@@ -182,5 +202,5 @@ def place_page_markers(documents: list[ContentDocument],
             problems.append(f"page {start.page}: no block {start.key!r} in the EPUB, "
                             "so the page has no marker")
             continue
-        marks.append(PageMark(start.page, doc.name, span.get("id")))
+        marks.append(PageMark(start.page, doc.name, span.get("id"), label))
     return marks, problems

@@ -33,6 +33,7 @@ from ..manuscript.load import resolve_inside
 from ..manuscript.mathtex import math_for_epub
 from ..manuscript.metadata import LANGUAGE_TAG
 from ..manuscript.pages import PageStart
+from ..structure.pagemap import PageMap
 
 CSS_HREF = "styles/epub.css"
 COVER_NAME = "cover.jpg"
@@ -68,6 +69,8 @@ def _toc(documents: list[content.ContentDocument]) -> list[TocEntry]:
     """Title page, then each chapter document with its next level of headings."""
     toc = [TocEntry("Title page", doc.name) for doc in documents if doc.kind == "titlepage"]
     for doc in documents:
+        if doc.kind in ("contents", "index"):
+            toc.append(TocEntry(doc.title, doc.name))
         if doc.kind != "chapter":
             continue
         inner = doc.headings[1:] if doc.title_heading else doc.headings
@@ -81,15 +84,20 @@ def _toc(documents: list[content.ContentDocument]) -> list[TocEntry]:
     return toc
 
 
-def _documents(book: Book, starts: list[PageStart] | None, parts: "EpubParts"):
-    """The content documents; with page markers where `starts` says the PDF's pages begin."""
-    documents = content.front_documents(book, parts.cover.name, parts.alt) \
-        + content.chapter_documents(book)
+def _documents(book: Book, starts: list[PageStart] | None, parts: "EpubParts",
+               pages: PageMap | None = None):
+    """The content documents; with page markers where `starts` says the PDF's pages begin,
+    labelled as `pages` numbers them (the PDF's folios)."""
+    before, after = content.structure_documents(book, pages)
+    documents = content.front_documents(book, parts.cover.name, parts.alt) + before \
+        + content.chapter_documents(book) + after
     for doc in documents:
         math_for_epub(doc.root)  # MathML, with the TeX as its alttext
-    content.mark_opening_paragraph(documents)
+    content.mark_opening_paragraph(documents, book.structure is not None
+                                   and book.structure.is_book)
     content.set_image_sources(documents, parts.sources)
-    marks, problems = place_page_markers(documents, starts) if starts is not None else ([], [])
+    marks, problems = place_page_markers(documents, starts, pages) if starts is not None \
+        else ([], [])
     content.add_end_mark(documents)
     content.rewrite_links(book, documents)
     for doc in documents:
@@ -144,7 +152,7 @@ class EpubParts:
     style_images: list[Resource] = field(default_factory=list)  # what the stylesheet draws
 
 
-PAGE_LABEL_CHARACTERS = "0123456789"  # the page list's labels
+PAGE_LABEL_CHARACTERS = "0123456789ivxlcdm"  # the page list's labels (roman: front matter)
 
 
 def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
@@ -173,27 +181,33 @@ def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
 
 
 def _landmarks(documents) -> list[tuple[str, str, str]]:
-    first_text = next(doc.name for doc in documents if doc.kind == "chapter")
-    return [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
-            ("bodymatter", first_text, "Start of the text")]
+    first_text = next(doc.name for doc in documents if doc.kind == "chapter"
+                      and doc.body_type == "bodymatter")
+    marks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page")]
+    marks += [("toc", doc.name, doc.title) for doc in documents if doc.kind == "contents"]
+    marks.append(("bodymatter", first_text, "Start of the text"))
+    marks += [("index", doc.name, doc.title) for doc in documents if doc.kind == "index"]
+    return marks
 
 
 def _nav(book: Book, documents, marks: list[PageMark], css: tuple[str, ...]) -> bytes:
     return nav_document(book.display.title, book.metadata.language, _toc(documents),
-                        _landmarks(documents), [(str(mark.page), mark.href) for mark in marks],
+                        _landmarks(documents), [(mark.label, mark.href) for mark in marks],
                         css)
 
 
 def write_epub(book: Book, target: Path, page_starts: list[PageStart],
-               styles: Path = STYLES, parts: EpubParts | None = None) -> EpubInfo:
+               styles: Path = STYLES, parts: EpubParts | None = None,
+               pages: PageMap | None = None) -> EpubInfo:
     """Write the EPUB 3 edition of `book` to `target`, with the PDF's page list.
 
     `styles` is the folder holding epub.css (styles/ unless a build chose a copy);
-    `parts`, from `prepare_epub`, if they were made ahead (on the other core)."""
+    `parts`, from `prepare_epub`, if they were made ahead (on the other core); `pages`,
+    the PDF's page map: the page list's labels and the index's locators."""
     meta = book.metadata
     stamp = meta.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
     parts = parts or prepare_epub(book, styles)
-    documents, marks, warnings = _documents(book, page_starts, parts)
+    documents, marks, warnings = _documents(book, page_starts, parts, pages)
 
     built = [Document(f"doc-{doc.name.removesuffix('.xhtml')}", doc.name, doc.title,
                       xhtml_document(doc.title, meta.language, doc.root, parts.css,
@@ -202,12 +216,13 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart],
     for document in built:
         if MATHML_NS.encode() in document.data:
             document.properties.append("mathml")
-    first_text = _landmarks(documents)[-1][1]
+    first_text = next(href for kind, href, _ in _landmarks(documents) if kind == "bodymatter")
     package = PackageParts(
         documents=built, nav=_nav(book, documents, marks, parts.css), toc=_toc(documents),
         cover=parts.cover, stamp=stamp,
         guide=[("cover", "cover.xhtml", "Cover"), ("title-page", "title.xhtml", "Title page"),
                ("text", first_text, "Start of the text")],
+        indexes=[doc.name for doc in documents if doc.kind == "index"],
         resources=[parts.stylesheet, *parts.style_images, *parts.book_styles, *parts.images,
                    *parts.fonts],
         page_count=len(marks),

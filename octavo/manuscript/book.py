@@ -116,6 +116,9 @@ class Book:
     chapters: list[Chapter]
     figures: list[Figure] = field(default_factory=list)
     display: Display | None = None  # set by `load_book`
+    # The book's structure (numbers, labels, index marks, contents): set by the
+    # structure stage (octavo/structure/apply.py `annotate`); None until it has run.
+    structure: object | None = None
     parts: list[Part] = field(default_factory=list)  # in reading order (`Chapter.part`)
     notes: list[Finding] = field(default_factory=list)  # what loading found (MS-011, MS-012)
 

@@ -19,10 +19,12 @@ from markdown.extensions import Extension
 
 from . import quotes
 from .blocks import Attributions, FencedDivs, LineBlocks
+from .cite_syntax import CitationExtension
 from .dialect_blocks import DialectExtension
 from .dialect_lists import ListIndentPreprocessor
 from .inline import BackslashBreaks, BracketedSpans, InlineNotes, NotesOutOfLinks
 from .mathtex import EquationLabels
+from .xref_syntax import XrefExtension
 
 # Code: fenced (``` and ~~~) and indented, highlighted by Pygments with CSS classes
 # (never inline styles: print and the EPUB each style them). Line numbers are text
@@ -55,6 +57,15 @@ def make_markdown(language: str = "en") -> markdown.Markdown:
             "pymdownx.tasklist", "pymdownx.arithmatex", EquationLabels(),
             FencedDivs(language=language), LineBlocks(), Attributions(), InlineNotes(),
             BracketedSpans(), BackslashBreaks(), NotesOutOfLinks(),
+            # Book structure (octavo/structure/ reads what these leave in the tree):
+            # citations `[@key, p. 33]`, `@key says` and `::: refs`; cross-references
+            # `@fig:id`, `[@fig:a; @fig:b]`, `[-@fig:id]`; bracketed spans
+            # `[term]{.index entry="…"}` for the index. Labels are given by the
+            # constructs that carry them: `::: figure {#fig:id}`, `Table: … {#tbl:id}`
+            # (dialect_blocks.py), fenced code `{#lst:id title="…"}` (superfences),
+            # headings `{#sec:id}`, and `{.part}`, `{.appendix}`, `{.unnumbered}`,
+            # `{.frontmatter}` on a heading (attr_list).
+            XrefExtension(), CitationExtension(),  # (spans: BracketedSpans above)
         ],
         extension_configs={
             # Numbered in the order the text calls them (as pandoc does, and as the PDFs'

@@ -24,12 +24,13 @@ from .book_css import check_stylesheets
 from .dialect import smarten
 from . import discover
 from .discover import humanise
-from .mathtex import check_formulas, number_equations
+from .mathtex import check_formulas
 from .quotes import pair_quotes
 from .scripts import clean_text
 from .images import ImageInfo, inspect_image
 from .metadata import METADATA_FILE, Metadata, key_line, load_metadata, metadata_from_header
 from .sanitize import SCHEME, markdown_to_html
+from .xref_syntax import is_label
 from .yaml_header import Header, split_header
 
 MAX_DEPTH = 40  # elements inside a chapter's <section>
@@ -166,7 +167,8 @@ def _load_chapter(book: Book, index: int, source: Path, text: str, html: str) ->
 
 
 # Ids Octavo gives elements around and between the chapters (PDF and EPUB).
-FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading"}
+FRONT_MATTER_IDS = {"cover", "colophon", "title", "back-cover", "titlepage", "title-heading",
+                    "contents", "contents-heading", "index", "index-heading"}
 GENERATED_ID = re.compile(r"^(ch\d+(-\d+)?|page-\d+)$")
 
 
@@ -195,6 +197,12 @@ def _unique_ids(book: Book) -> set[str]:
             if value not in taken and not GENERATED_ID.match(value):
                 taken.add(value)
                 continue
+            if is_label(value):  # a cross-reference label names one thing only
+                at = chapter.markdown.find(f"#{value}")
+                raise OctavoError(f"the label {value!r} is given twice", chapter.source,
+                                  chapter.markdown.count("\n", 0, at) + 1 if at >= 0 else None,
+                                  hint="give each figure, table, equation, listing and "
+                                       "heading its own label")
             number = 2
             while f"{value}_{number}" in taken:
                 number += 1
@@ -408,7 +416,6 @@ def load_book(folder: Path, apart: Callable | None = None) -> Book:
             zip(texts, _chapters_as_html(texts, apart, language))):
         book.chapters.append(_load_chapter(book, index, source, text, html))
         book.chapters[-1].removed = sources[index][3]
-    number_equations([chapter.body for chapter in book.chapters])
     _check_cover(book)
     _parts(book)
     check_stylesheets(book.folder, metadata.design.stylesheets)

@@ -4,7 +4,8 @@ The one Markdown parse (pymdownx.arithmatex in generic mode, configured in
 `dialect.make_markdown`, plus `EquationLabels` for `$$…$$ {#eq:label}`) leaves bare TeX
 in `<span class="arithmatex">` and `<div class="arithmatex">`; the Book keeps it so. At
 load, `check_formulas` typesets every formula once (both ways) and turns bad TeX into a
-one-line error with file:line. Each output then rewrites the elements on its own copy,
+one-line error with file:line; the structure stage numbers the labelled ones. Each
+output then rewrites the elements on its own copy,
 after the sanitiser (which would strip <math> and <svg>):
 
 - `math_for_paged`: `<img alt="TeX" src="data:image/svg+xml;base64,…">`, ziamath's
@@ -283,8 +284,7 @@ def _line(source: str, tex: str, start: int) -> tuple[int | None, int]:
 
 def check_formulas(body, source: str, path) -> None:
     """Typeset every formula of a chapter once, both ways (so the outputs cannot fail
-    later); the first bad one is an OctavoError with its line. Empty links to a
-    labelled equation (`[](#eq:x)`) get its number, "(1)", in every output."""
+    later); the first bad one is an OctavoError with its line."""
     offset = 0
     for element in formulas(body):
         for child in list(element):  # raw HTML inside a math span: its text is the TeX
@@ -300,32 +300,18 @@ def check_formulas(body, source: str, path) -> None:
                               hint="fix the TeX; write \\$ for a dollar sign") from None
 
 
-def number_equations(bodies) -> None:
-    """Labelled display equations get numbers in book order (`data-number`), and empty
-    links to them the number as their text."""
-    numbers = {}
-    for body in bodies:
-        for element in formulas(body):
-            if element.tag == "div" and element.get("id"):
-                numbers[element.get("id")] = len(numbers) + 1
-                element.set("data-number", str(numbers[element.get("id")]))
-    for body in bodies:
-        for link in body.iter("a"):
-            target = (link.get("href") or "").lstrip("#")
-            if target in numbers and not link.text_content().strip() and not len(link):
-                link.text = f"({numbers[target]})"
-
-
 # ---------- each output ----------
 
 def _display_box(element, replacement):
+    """`<div class="math-display">`: the formula, after its number (the structure stage
+    numbers a labelled equation, `{#eq:x}`, with a `span.equation-number` inside it)."""
     box = lxml_html.Element("div", {"class": "math-display"})
     if element.get("id"):
         box.set("id", element.get("id"))
-    if element.get("data-number"):  # first: it floats right in the EPUB
-        number = lxml_html.Element("span", {"class": "equation-number"})
-        number.text = f"({element.get('data-number')})"
-        box.append(number)
+    for child in list(element):
+        if "equation-number" in (child.get("class") or "").split():
+            child.tail = None
+            box.append(child)  # first: it floats right in the EPUB
     box.append(replacement)
     return box
 

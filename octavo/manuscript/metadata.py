@@ -27,12 +27,26 @@ REQUIRED = ("title", "language", "identifier")
 TEXT_KEYS = ("title", "short_title", "subtitle", "language", "date", "publisher", "rights", "cover",
              "identifier", "description", "slug", "modified")
 LIST_KEYS = ("authors", "subjects", "chapters")
+# The book's structure (octavo/structure/): contents, numbering, cross-references,
+# citations and the index. Each key: the type and values it takes (validated below).
+STRUCTURE_KEYS = {
+    "contents": "bool",            # a contents page (default: two or more chapters)
+    "contents_depth": (1, 2, 3),   # heading levels in the contents page
+    "contents_in_epub": "bool",    # an in-book contents page in the EPUB too (it has its nav)
+    "numbering": ("chapters", "book", "none"),  # chapter numbers; figures 2.3 or 7
+    "appendices": "list",          # chapter files lettered A, B, … (or a `{.appendix}` heading)
+    "chapters_open": ("right", "any"),  # chapters start on a recto, or on the next page
+    "xref_pages": "bool",          # "Figure 2.3 on page 41" in the PDFs
+    "bibliography": "path",        # refs.bib (BibTeX) or refs.json (CSL-JSON)
+    "csl": "path",                 # a CSL style (default: Chicago author-date, 17th ed.)
+    "index": "bool",               # an index (default: when any entry is marked)
+}
 OTHER_KEYS = ()  # booleans, numbers
 DESIGN_KEYS = ("trim", "bleed", "font", "code_font", "heading_font", "base_size",
                "line_height", "justify", "hyphenate", "stylesheets")
 TABLES = {"design": DESIGN_KEYS}  # [design]: the book's own design (design.py)
 STYLESHEET_KEYS = ("file", "pdf", "epub")  # a `{ file = "book.css", epub = true }` entry
-KNOWN_KEYS = TEXT_KEYS + LIST_KEYS + OTHER_KEYS + tuple(TABLES)
+KNOWN_KEYS = TEXT_KEYS + LIST_KEYS + OTHER_KEYS + tuple(STRUCTURE_KEYS) + tuple(TABLES)
 # What other tools call them (pandoc's variables, CSS words), and Octavo's key.
 ALIASES = {"author": "authors", "lang": "language", "css": "design.stylesheets",
            "stylesheet": "design.stylesheets", "page_size": "design.trim",
@@ -65,6 +79,18 @@ class Metadata:
     authors: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
     cover: str | None = None
+    # The book's structure (see STRUCTURE_KEYS); None: decided from the book itself.
+    contents: bool | None = None
+    contents_depth: int = 2
+    contents_in_epub: bool = False
+    numbering: str | None = None
+    appendices: tuple[str, ...] = ()
+    chapters_open: str = "right"
+    xref_pages: bool = False
+    bibliography: str | None = None
+    csl: str | None = None
+    index: bool | None = None
+    chapters_listed: bool = False  # `chapters` given, not found in the folder
     design: Design = field(default_factory=Design)
     source: Path | None = field(default=None, compare=False)  # None: no metadata.toml
     notes: tuple[Finding, ...] = field(default=(), compare=False)  # what was inferred
@@ -273,6 +299,8 @@ def _validated(data: dict, folder: Path, path: Path, line_of, form: str) -> Meta
     slug = data.get("slug") or slugify(data["title"])
     if slugify(slug) != slug:
         fail("slug", f"slug {slug!r} must be lower-case words joined by hyphens")
+    structure = structure_settings(data, chapters, fail)
+    structure["chapters_listed"] = bool(data.get("chapters"))
     design = parse_design(data.get("design", {}), lambda key, message, hint=None: fail(
         key, message, hint, "design"), folder)
     return Metadata(
@@ -283,7 +311,32 @@ def _validated(data: dict, folder: Path, path: Path, line_of, form: str) -> Meta
         description=data.get("description"),
         authors=tuple(data.get("authors", ())),
         subjects=tuple(data.get("subjects", ())),
-        cover=data.get("cover"), design=design, source=path)
+        cover=data.get("cover"), design=design, source=path, **structure)
+
+
+def structure_settings(data: dict, chapters: tuple[str, ...], fail) -> dict:
+    """The STRUCTURE_KEYS set in `data`, validated; `fail(key, message, hint)` raises."""
+    settings = {}
+    for key, kind in STRUCTURE_KEYS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if kind == "bool" and not isinstance(value, bool):
+            fail(key, f"{key!r} must be true or false", hint=f"write `{key} = true`")
+        elif kind == "list" and not (isinstance(value, list)
+                                     and all(isinstance(v, str) for v in value)):
+            fail(key, f"{key!r} must be a list of strings")
+        elif kind == "path" and not (isinstance(value, str) and value.strip()):
+            fail(key, f"{key!r} must be a file name inside the manuscript folder")
+        elif isinstance(kind, tuple) and (value not in kind or isinstance(value, bool)):
+            shown = " or ".join(repr(v) if isinstance(v, str) else str(v) for v in kind)
+            fail(key, f"{key!r} is {value!r}; it must be {shown}")
+        settings[key] = tuple(value) if kind == "list" else value
+    for name in settings.get("appendices", ()):
+        if name not in chapters:
+            fail("appendices", f"appendix {name!r} is not one of the book's chapters",
+                 hint="list chapter files named in `chapters`")
+    return settings
 
 
 def _inferred_metadata(folder: Path) -> Metadata:

@@ -29,12 +29,16 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
     "figure": {"data-problem"},
     "input": {"type", "checked", "disabled"},
+    # What the dialect's citations, cross-references and index spans carry to the
+    # structure stage (which reads them defensively: raw HTML may forge them).
+    "span": {"data-cites", "data-cluster", "data-problem", "data-refs", "data-form",
+             "data-entry", "data-see", "data-seealso"},
 }
 # `data-*` attributes are kept (a bracketed span's `key=value`s), except those Octavo's
 # own layout reads.
 DATA_PREFIX = "data-"
 RESERVED_DATA = {"data-o", "data-number", "data-running-head", "data-problem",
-                 "data-alt-from-caption"}
+                 "data-alt-from-caption", "data-title"}
 URL_SCHEMES = {"http", "https", "mailto"}  # links; anything else loses its href
 # The sanitiser lets `file:` and `data:` image sources through so that the image
 # checks can refuse them with the manuscript line; links never keep them.
@@ -54,6 +58,13 @@ MAX_INDENT_LEVELS = 50  # in the Markdown source: 4 columns or one `>` a level
 # Python-Markdown itself puts them: footnotes, and the figure extension's parts.
 MARKDOWN_CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref"},
                     "figure": {"plate"}, "span": {"caption", "credit"}}
+# Classes the structure stage gives its own elements (numbers, labels, generated pages).
+STRUCTURE_CLASSES = {
+    "division-label", "caption-label", "equation-number", "listing",
+    "listing-caption", "xref-page", "contents", "toc-entry", "toc-label", "toc-title",
+    "toc-page", "book-index", "index-group", "index-entry", "index-term", "index-locators",
+    "part-page", "references", "csl-entry", "csl-bib-body", "citation-ref", "opens",
+    "front-matter", "book", "article"}
 RESERVED_CLASSES = {
     "back-cover", "back-identifier", "back-publisher", "byline", "caption", "chapter",
     "colophon", "colophon-title", "cover", "cover-byline", "cover-kicker", "cover-page",
@@ -61,9 +72,9 @@ RESERVED_CLASSES = {
     "footnote", "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in",
     "link-url", "note-number",
     "opening", "opening-paragraph", "plate", "subtitle", "text", "title", "titlepage",
+    *STRUCTURE_CLASSES,
     # made at load or per output from Markdown's own constructs (math, task lists)
-    "math-display", "math-display-art", "math-inline", "math-error", "equation-number",
-    "task-box"}
+    "math-display", "math-display-art", "math-inline", "math-error", "task-box"}
 
 
 def _author_class(tag: str, name: str) -> bool:
@@ -75,8 +86,8 @@ def _author_class(tag: str, name: str) -> bool:
 def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
     """nh3's last word on each attribute it kept: links only to the allowed schemes,
     no class that Octavo's own layout uses."""
-    if attribute in RESERVED_DATA and not (tag == "figure" and attribute == "data-problem"):
-        return None
+    if attribute in RESERVED_DATA and not (attribute in ALLOWED_ATTRIBUTES.get(tag, ())):
+        return None  # (a figure's and a citation's data-problem come from the dialect)
     if attribute == "class":
         kept = [name for name in value.split() if _author_class(tag, name)]
         return " ".join(kept) or None

@@ -2,7 +2,10 @@
 
 Only tree transforms on copies of the Book's chapters: footnotes move to their
 call sites (for `float: footnote`), the opening paragraph gets its lead-in, and
-the end mark closes the text.
+the end mark closes the text. A book (structure.is_book) gets its front matter apart
+(title page, contents, chapters marked as front matter), its index after the text, and
+"on page N" after cross-references: the page numbers come from a page map (the
+previous layout's; a placeholder before the first).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from .layout_map import WORD_JOINER
 from .links import mark_external_links
 from ..manuscript.book import Book
 from ..manuscript.mathtex import math_for_paged
+from ..structure.generated import add_xref_pages, contents_page, index_page
+from ..structure.pagemap import PageMap
 from .placement import Placement
 
 LEAD_IN_WORDS = 3
@@ -86,6 +91,36 @@ def _internal_links(book: Book, chapter, body) -> None:
             link.set("href", f"#{target}")
 
 
+def _split_at_divisions(body) -> list:
+    """A chapter file holding several chapters (a level-1 heading in its middle, class
+    `opens`): a section each, so each opens a page of its own with no running head."""
+    sections = [body]
+    for number, heading in enumerate(body.xpath("./h1[contains(concat(' ', @class, ' '), "
+                                                " ' opens ')]"), 2):
+        section = E.SECTION(E.CLASS(body.get("class", "chapter")), id=f"{body.get('id')}-{number}")
+        following = [heading, *heading.itersiblings()]
+        for element in following:
+            section.append(element)  # moves it, with its tail
+        sections.append(section)
+    return sections
+
+
+def _opening_paragraphs(article, every_chapter: bool) -> list:
+    """The paragraph that opens the text; in a book, the one that opens each chapter (the
+    first paragraph after a chapter's heading, none after a part's)."""
+    if not every_chapter:  # (not a paragraph of an epigraph, a callout, verse…)
+        first = next((p for p in article.iter("p") if front_matter.in_running_text(p)), None)
+        return [first] if first is not None else []
+    found = []
+    for heading in article.iter("h1"):
+        if "part" in (heading.get("class") or "").split():
+            continue
+        following = next((e for e in heading.itersiblings() if e.tag in ("p", "h1", "h2")), None)
+        if following is not None and following.tag == "p":
+            found.append(following)
+    return found
+
+
 def _lead_in(paragraph) -> None:
     """Set the first words of the text in small capitals, as a magazine opening does."""
     text = paragraph.text or ""
@@ -98,8 +133,13 @@ def _lead_in(paragraph) -> None:
     paragraph.insert(0, span)
 
 
-def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.HtmlElement:
-    """The whole book as <html> for WeasyPrint, with the figures placed as decided."""
+def paged_document(book: Book, placement: Placement | None = None,
+                   pages: PageMap | None = None) -> lxml_html.HtmlElement:
+    """The whole book as <html> for WeasyPrint, with the figures placed as decided and
+    the page numbers of `pages` (a placeholder if None) in the contents, index and
+    cross-references."""
+    structure = book.structure
+    pages = pages or PageMap.placeholder()
     meta = book.metadata
     head = E.HEAD(E.META(charset="utf-8"), E.TITLE(book.display.title))
     for name, value in (("author", ", ".join(meta.authors)),
@@ -110,7 +150,7 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
         if value:
             head.append(E.META(name=name, content=value))
 
-    article = E.ARTICLE(E.CLASS("text"))
+    article, front = E.ARTICLE(E.CLASS("text")), []
     for chapter in book.chapters:
         body = chapter.copy_body()
         _internal_links(book, chapter, body)
@@ -118,9 +158,15 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
         _inline_footnotes(body)
         math_for_paged(body)
         (placement or Placement()).apply(body)
-        article.append(body)
-    first = next((p for p in article.iter("p") if front_matter.in_running_text(p)), None)
-    if first is not None:
+        if structure is not None:
+            add_xref_pages(body, structure, pages)
+        sections = _split_at_divisions(body) if structure is not None and structure.is_book \
+            else [body]
+        if structure is not None and chapter.id in structure.front_chapters:
+            front.extend(sections)
+        else:
+            article.extend(sections)
+    for first in _opening_paragraphs(article, structure is not None and structure.is_book):
         first.set("class", (first.get("class", "") + " opening-paragraph").strip())
         _lead_in(first)
     last = front_matter.last_text_paragraph(article)
@@ -128,7 +174,19 @@ def paged_document(book: Book, placement: Placement | None = None) -> lxml_html.
         last.append(front_matter.end_mark())
         last[-1].tail = None
 
-    body = E.BODY(front_matter.cover(book), front_matter.colophon(book),
-                  front_matter.opening(book), article, front_matter.back_cover(book))
-    root = E.HTML(head, body, lang=meta.language)
-    return root
+    parts = [front_matter.cover(book), front_matter.colophon(book), front_matter.opening(book)]
+    book_layout = structure is not None and structure.is_book
+    if book_layout and structure.contents:
+        parts.append(contents_page(book, pages))
+    if front:
+        parts.append(E.DIV(E.CLASS("front-matter"), *front))
+    parts.append(article)
+    if structure is not None and structure.index and structure.index_marks:
+        parts.append(index_page(book, pages))
+    parts.append(front_matter.back_cover(book))
+    body = E.BODY(*parts)
+    if book_layout:  # front matter apart, each chapter opening its own page
+        body.set("class", f"book open-{structure.chapters_open}")
+        first = next(section for section in article if section.get("id") == structure.body_start)
+        first.set("class", f"{first.get('class', '')} body-start".strip())
+    return E.HTML(head, body, lang=meta.language)

@@ -16,6 +16,22 @@ from ..pdfread.marks import crop_mark_operators
 
 
 
+def set_page_labels(pdf: pikepdf.Pdf, labels: list[str] | None) -> None:
+    """The page numbers a viewer shows, as the folios print them (a book's front matter in
+    roman, its text from 1): a /PageLabels run wherever the numbering starts again. Pages
+    numbered 1, 2, 3… from the first need none (an article: nothing is written)."""
+    if not labels or labels == [str(n) for n in range(1, len(labels) + 1)]:
+        return
+    runs, previous = [], None
+    for index, label in enumerate(labels):
+        style = "/r" if label.isalpha() else "/D"
+        number = index + 1 if style == "/r" else int(label)
+        if previous is None or style != previous[0] or number != previous[1] + 1:
+            runs += [index, pikepdf.Dictionary(S=pikepdf.Name(style), St=number)]
+        previous = (style, number)
+    pdf.Root.PageLabels = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(runs)))
+
+
 def trim_to_page(pdf: pikepdf.Pdf) -> None:
     """The page is the trim: no bleed, no print boxes, no print output intent."""
     if "/OutputIntents" in pdf.Root:

@@ -15,8 +15,10 @@ from ..manuscript.pages import PageStart
 
 WORD_JOINER = "\u2060"  # set by paged.document after a word a note call follows; not text
 NOT_TEXT = {WORD_JOINER, "\u200b"}  # (and the zero-width spaces links.py puts in addresses)
-PAGED_ONLY = "link-url"  # the class of text only the PDFs have (links.py): not counted
-FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover")
+# The classes of text only the PDFs have: not counted. A link's address (links.py), a
+# cross-reference's "on page 41" (structure/generated.py).
+PAGED_ONLY = {"link-url", "xref-page"}
+FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover", "contents", "index")
 
 
 def _walk(box, keys):
@@ -67,7 +69,7 @@ def page_starts(document) -> list[PageStart]:
         for box, key in _walk(page._page_box, []):
             if key is None or not isinstance(box, boxes.TextBox) or (
                     box.element is not None
-                    and PAGED_ONLY in (box.element.get("class") or "").split()):
+                    and PAGED_ONLY & set((box.element.get("class") or "").split())):
                 continue
             if key in in_figures:
                 first_figure = first_figure or PageStart(number, key, consumed.get(key, 0))

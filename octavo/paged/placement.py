@@ -116,8 +116,12 @@ class Placement:
 
 
 def layout_penalty(fills: list[PageFill]) -> float:
-    """How far a layout is from a well-made one: holes before figures, a runt ending, length."""
+    """How far a layout is from a well-made one: holes before figures, a runt ending, length.
+
+    A chapter's last page may be short: only a page followed by more of its chapter can
+    have a hole."""
     text_pages = [f for f in fills if f.is_text]
-    holes = sum(max(0.0, HOLE - f.fill) for f in text_pages[:-1])
+    holes = sum(max(0.0, HOLE - f.fill) for f, after in zip(text_pages, text_pages[1:])
+                if f.last_key.split(".")[0] == after.last_key.split(".")[0])
     runt = 1.0 if len(text_pages) >= 2 and text_pages[-1].fill < RUNT else 0.0
     return holes + runt + 0.05 * len(fills)

@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..errors import OctavoError
 from ..manuscript.book import Book
-from .finish import add_crop_marks, faster_page_references, trim_to_page
+from .finish import add_crop_marks, faster_page_references, set_page_labels, trim_to_page
 from .images import downsample_images, screen_copies
 from .render import Layout, captured_weasyprint_warnings
 
@@ -77,12 +77,15 @@ def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> Path:
     return target
 
 
-def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None) -> None:
+def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None,
+                       labels: list[str] | None = None) -> None:
     """Tagged PDF/UA-1 on the A5 trim, images downsampled, for reading on screen.
 
-    `images`: the smaller copies `screen_images` made ahead, if it was called."""
+    `images`: the smaller copies `screen_images` made ahead, if it was called; `labels`:
+    the pages' printed numbers (`Layout.pages`), for the viewer's page labels."""
     with pikepdf.open(tagged) as pdf:
         trim_to_page(pdf)
+        set_page_labels(pdf, labels)
         downsample_images(pdf, SCREEN_IMAGE_PPI, images)
         pdf.save(target, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -104,6 +107,7 @@ def print_from_tagged(tagged: Path, layout: Layout, book: Book, target: Path) ->
             raise OctavoError("the print PDF has no output intent (print.css names the "
                               "CMYK profile)", target)
         add_crop_marks(pdf, layout.crop_marks)
+        set_page_labels(pdf, layout.pages.labels if layout.pages else None)
         scratch = pydyf.PDF()
         layout.document.metadata.include_in_pdf(scratch, "x", 4, "PDF/X-4", compress=False)
         packet = b"".join(scratch.objects[-1].stream)
@@ -120,7 +124,7 @@ def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
     """The screen PDF alone (the build makes both PDFs from one tagged write)."""
     with _scratch(target) as tagged:
         write_tagged_pdf(layout, book, tagged)
-        screen_from_tagged(tagged, target)
+        screen_from_tagged(tagged, target, labels=layout.pages.labels if layout.pages else None)
 
 
 def write_print_pdf(layout: Layout, book: Book, target: Path) -> None:

@@ -5,6 +5,7 @@ from, and the file as it was left (size, mtime). A build then remakes only the
 outputs whose inputs changed (or whose file was removed or touched):
 
     layout     = code + manuscript folder + paged styles (styles/ except epub.css)
+                 (the book's code and manuscript include the bundled CSL styles, styles/csl/)
     pdf, print-pdf, proof, other paged outputs = layout + SOURCE_DATE_EPOCH
     booklet, booklet-txt (its instructions; made together)
                = layout + SOURCE_DATE_EPOCH + the imposition options
@@ -129,7 +130,9 @@ class BuildCache:
         self.styles = Path(getattr(options, "styles", None) or STYLES)
         self.old = self._load()
         code = code_fingerprint()
-        self.book_key = _hash("book", code, tree_fingerprint(Path(options.manuscript)))
+        # The bundled CSL styles format the citations of every output, the EPUB's too.
+        self.book_key = _hash("book", code, tree_fingerprint(Path(options.manuscript)),
+                              tree_fingerprint(STYLES / "csl"))
         paged = tree_fingerprint(self.styles, skip=EPUB_ONLY)
         self.layout_key = _hash("layout", self.book_key, paged)
         self.epub_styles = files_fingerprint(self.styles, EPUB_STYLES)
@@ -142,6 +145,7 @@ class BuildCache:
                                     "layout": self.old.get("layout") if self.cached_starts()
                                     is not None else None}
         self._starts: list | None = None
+        self._pages: dict | None = None
         self._keys: dict[str, str] = {}
 
     # -- reading the record ------------------------------------------------------------
@@ -218,10 +222,11 @@ class BuildCache:
         return any(self.stale(kind) for kind in paged_kinds)
 
     def laid_out(self, layout, starts) -> None:
-        """Record the page starts of a fresh layout (PageStart tuples)."""
+        """Record the page starts (PageStart tuples) and the page map of a fresh layout."""
         self._starts = [list(dataclasses.astuple(start)) for start in starts]
+        self._pages = layout.pages.to_json() if layout.pages is not None else None
         self.new["layout"] = {"key": self.layout_key, "pages": layout.page_count,
-                              "page_starts": self._starts}
+                              "page_starts": self._starts, "page_map": self._pages}
 
     def page_starts(self):
         """The PDF's page starts: from this build's layout, else from the record."""
@@ -229,9 +234,19 @@ class BuildCache:
         rows = self._starts if self._starts is not None else self.cached_starts()
         return [PageStart(*row) for row in rows or []]
 
+    def page_map(self):
+        """The PDF's page map (structure.pagemap.PageMap): this build's, else the record's."""
+        from ..structure.pagemap import PageMap
+        if self._starts is not None:
+            return PageMap.from_json(self._pages)
+        layout = self.old.get("layout") or {}
+        return PageMap.from_json(layout.get("page_map")) if self.cached_starts() is not None \
+            else None
+
     def page_starts_digest(self) -> str:
         rows = self._starts if self._starts is not None else self.cached_starts()
-        return _hash(rows)
+        pages = self.page_map()
+        return _hash(rows, pages.to_json() if pages is not None else None)
 
     def outputs(self, outputs) -> "Made":
         self.made = Made(self, outputs)

@@ -40,6 +40,7 @@ from octavo.epub.writer import EpubParts, _cover, write_epub
 from octavo.errors import EXIT_INTERNAL, OctavoError
 from octavo.fonts import installed_coverage
 from octavo.manuscript.load import load_book
+from octavo.manuscript.scripts import is_default_ignorable
 from octavo.paged.document import paged_document
 
 from fuzz_manuscripts import manuscript
@@ -65,9 +66,8 @@ def write_manuscript(folder: Path, files: dict) -> Path:
 
 
 def _needs_no_glyph(char: str) -> bool:
-    code = ord(char)
     return (char.isspace() or unicodedata.category(char) in ("Cf", "Cc")
-            or 0xFE00 <= code <= 0xFE0F or 0xE0000 <= code <= 0xE01EF)
+            or is_default_ignorable(char))
 
 
 def uncovered(files: dict) -> set[str]:

@@ -9,7 +9,7 @@ import unicodedata
 
 from ..fonts import covered_characters, install_hint, installed_coverage
 from ..manuscript.mathtex import MATH_CLASS
-from ..manuscript.scripts import hyphenation_language
+from ..manuscript.scripts import hyphenation_language, is_default_ignorable
 from . import ERROR, INFO, WARNING, CheckContext, Finding
 
 CODE_TAGS = ("code", "pre", "kbd", "samp")
@@ -106,11 +106,8 @@ def quotes_and_dashes_are_typographic(context: CheckContext) -> list[Finding]:
 
 def _needs_no_glyph(char: str) -> bool:
     """Characters Pango shapes without drawing: format controls (joiners, bidi marks, the
-    soft hyphen), variation selectors and emoji tags."""
-    code = ord(char)
-    return (char.isspace() or unicodedata.category(char) == "Cf"
-            or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
-            or 0xE0000 <= code <= 0xE007F)
+    soft hyphen), variation selectors, emoji tags: Unicode's default ignorables."""
+    return char.isspace() or unicodedata.category(char) == "Cf" or is_default_ignorable(char)
 
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

@@ -12,7 +12,7 @@ import ahocorasick
 from lxml import etree
 
 from ..manuscript.mathtex import MATH_CLASS
-from ..manuscript.scripts import cut_unreliable
+from ..manuscript.scripts import DEFAULT_IGNORABLE, cut_unreliable
 from ..paged.links import shown_url
 from ..pdfread.text import normalise, running_text_and_notes
 from . import ERROR, WARNING, CheckContext, Finding, text_source
@@ -27,10 +27,8 @@ GAP = "\x00"
 # mark…) and variation selectors are not drawn, and a PDF does not give them back: they
 # are not compared.
 FORMAT_CHARACTERS = re.compile(
-    "[\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef\u00ad\u0600-\u0605\u061c"
-    "\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+    "[\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+    "\ufff9-\ufffb\U00013430-\U0001343f]|" + DEFAULT_IGNORABLE.pattern)
 SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[\u201c(A-Z0-9])")
 MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad"))  # break hints the PDFs may hold

@@ -89,6 +89,18 @@ def cut_unreliable(text: str, gap: str) -> str:
     return UNRELIABLE_RUN.sub(gap, text)
 
 
+# Unicode's Default_Ignorable_Code_Point: never drawn (a renderer shows nothing, not a box),
+# and a PDF does not give them back.
+DEFAULT_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
+
+
+def is_default_ignorable(char: str) -> bool:
+    return bool(DEFAULT_IGNORABLE.match(char))
+
+
 # ---------- hyphenation ----------
 
 def hyphenation_language(language: str) -> str | None:

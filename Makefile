@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.octavo-installed
 ACE    := node_modules/.bin/ace-cli
 
-.PHONY: all build deps system-deps test bench clean
+.PHONY: all build deps system-deps test fuzz bench clean
 
 all: build
 
@@ -30,6 +30,12 @@ build: deps
 
 test: deps
 	$(PY) -m pytest -q
+
+# Thousands of generated manuscripts (tests/test_fuzz.py), with a new seed each run;
+# a failing example is kept under /tmp/octavo-fuzz/ (see the test's docstring).
+fuzz: deps
+	OCTAVO_FUZZ_EXAMPLES=$${OCTAVO_FUZZ_EXAMPLES:-3000} OCTAVO_FUZZ_FULL_EVERY=10 \
+	OCTAVO_FUZZ_RANDOM=1 $(PY) -m pytest -q -s tests/test_fuzz.py
 
 bench: deps
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -14,11 +14,20 @@ want_pkg libpangoft2-1.0-0
 want_pkg libharfbuzz-subset0
 # The body font (covers Azerbaijani Ə ə Ğ ğ Ş ş İ ı) and a fallback serif.
 want_pkg fonts-sil-charis
+# Noto Serif (Greek, as "Octavo Greek"), Noto Naskh Arabic, Noto Serif Hebrew and
+# Devanagari, Noto Sans Math and Symbols: one font per script (styles/scripts.css).
 want_pkg fonts-noto-core
+# DejaVu Sans: the broad catch-all at the end of the stack (styles/scripts.css).
 # Code: DejaVu Sans Mono (Latin, Greek, Cyrillic, ↪; four styles) and Noto Sans Mono
 # for the Cyrillic letters DejaVu lacks (styles/base.css names both; fonts.py allows them).
 want_pkg fonts-dejavu-core
 want_pkg fonts-noto-mono
+# Colour emoji: Pango finds the font by itself (it is never named in the CSS).
+want_pkg fonts-noto-color-emoji
+# Chinese, Japanese and Korean (Noto Serif CJK): 89 MiB, but without it CJK prints as boxes.
+want_pkg fonts-noto-cjk
+# Symbola: symbols and emoji no Noto font has, in one monochrome face.
+want_pkg fonts-symbola
 # Rasterising pages (proof sheet, tests) and reading PDF text.
 want_cmd pdftoppm poppler-utils
 # The CMYK output intent of the print PDF (PDF/X-4): ghostscript's default_cmyk.icc.

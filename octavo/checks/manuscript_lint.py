@@ -5,10 +5,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ..fonts import covered_characters, install_hint
+import unicodedata
+
+from ..fonts import covered_characters, install_hint, installed_coverage
+from ..manuscript.mathtex import MATH_CLASS
+from ..manuscript.scripts import hyphenation_language, is_default_ignorable
 from . import ERROR, INFO, WARNING, CheckContext, Finding
 
 CODE_TAGS = ("code", "pre", "kbd", "samp")
+
+
+def _is_code(element) -> bool:
+    """Code, or math (its text is TeX, typeset as a drawing)."""
+    return element.tag in CODE_TAGS or MATH_CLASS in (element.get("class") or "").split()
 STRAIGHT = re.compile(r"[\"']|--")
 UNDEFINED_NOTE = re.compile(r"\[\^[^\]]+\]")
 
@@ -20,9 +29,9 @@ def _where(chapter, text: str) -> str:
 def _text_nodes(body):
     """(text, block element) for every text node outside code."""
     for element in body.iter():
-        if not isinstance(element.tag, str) or element.tag in CODE_TAGS:
+        if not isinstance(element.tag, str) or _is_code(element):
             continue
-        if any(a.tag in CODE_TAGS for a in element.iterancestors()):
+        if any(_is_code(a) for a in element.iterancestors()):
             continue
         block = next((a for a in [element, *element.iterancestors()] if a.get("data-o")), element)
         for text in (element.text, element.tail if element.getparent() is not None else None):
@@ -95,6 +104,12 @@ def quotes_and_dashes_are_typographic(context: CheckContext) -> list[Finding]:
     return findings
 
 
+def _needs_no_glyph(char: str) -> bool:
+    """Characters Pango shapes without drawing: format controls (joiners, bidi marks, the
+    soft hyphen), variation selectors, emoji tags: Unicode's default ignorables."""
+    return char.isspace() or unicodedata.category(char) == "Cf" or is_default_ignorable(char)
+
+
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
@@ -121,8 +136,11 @@ def _all_text_nodes(body):
 
 
 def characters_have_glyphs(context: CheckContext) -> list[Finding]:
-    """Each character has a glyph in the family the design sets it in: the body font,
-    the heading font for headings, the code font for code."""
+    """The fonts the design names must be installed; and a character no installed font
+    draws prints as a box (PDF-002 finds the box in the PDF). The PDFs fall back from the
+    design's font through the fonts of every script (styles/scripts.css) and then every
+    font fontconfig knows, so a character is reported only if none has it."""
+    covered_anywhere = installed_coverage()
     design = context.book.metadata.design
     findings, seen, missing = [], set(), set()
     for chapter in context.book.chapters:
@@ -137,13 +155,16 @@ def characters_have_glyphs(context: CheckContext) -> list[Finding]:
                     findings.append(Finding("MS-007", ERROR, f"the {role} font {family} is not "
                                             f"installed ({install_hint(family)})"))
                 continue
+            if any(_is_code(node) and node.tag not in CODE_TAGS
+                   for node in (element, *element.iterancestors())):
+                continue  # TeX: drawn as a formula, not as text
             for char in text:
-                if char.isspace() or ord(char) in covered or (char, family) in seen:
+                if ord(char) in covered_anywhere or char in seen or _needs_no_glyph(char):
                     continue
-                seen.add((char, family))
+                seen.add(char)
                 findings.append(Finding("MS-007", ERROR, f"{char!r} (U+{ord(char):04X}) has no "
-                                        f"glyph in {family}, the {role} font; it would print "
-                                        "as a box or in a fallback font",
+                                        f"glyph in {family}, the {role} font, nor in any "
+                                        "installed font; it would print as a box",
                                         _where(chapter, block.text_content())))
     return findings
 
@@ -181,9 +202,45 @@ def loading_notes(context: CheckContext) -> list[Finding]:
     return list(getattr(context.book, "notes", []))
 
 
+def control_characters_were_removed(context: CheckContext) -> list[Finding]:
+    """Characters no document may hold (ESC, BEL… pasted from a terminal), removed at load."""
+    findings = []
+    for chapter in context.book.chapters:
+        for removed in chapter.removed[:20]:
+            findings.append(Finding("MS-014", WARNING, f"the control character {removed.name} "
+                                    "was removed from the text", chapter.where(removed.line)))
+        if len(chapter.removed) > 20:
+            findings.append(Finding("MS-014", WARNING, f"{len(chapter.removed) - 20} more "
+                                    "control characters were removed", chapter.source.name))
+    return findings
+
+
+# Languages written without hyphenation (no patterns needed): Chinese, Japanese, Korean,
+# Thai, Lao, Khmer, Burmese, and the right-to-left scripts.
+UNHYPHENATED = {"zh", "ja", "ko", "th", "lo", "km", "my", "ar", "he", "fa", "ur", "yi", "ps"}
+
+
+def hyphenation_is_available(context: CheckContext) -> list[Finding]:
+    """Where pyphen has no patterns for a language (Azerbaijani, Turkish…), WeasyPrint
+    silently leaves its text unhyphenated: say so, once per language."""
+    book = context.book
+    languages = {book.metadata.language: book.metadata.source.name
+                 if book.metadata.source else "metadata.toml"}
+    for chapter in book.chapters:
+        for element in chapter.body.iter():
+            language = element.get("lang") if isinstance(element.tag, str) else None
+            if language and language not in languages:
+                languages[language] = _where(chapter, element.text_content())
+    return [Finding("MS-015", INFO, f"no hyphenation patterns for {language!r}: its text is "
+                    "not hyphenated (justified lines may space out)", where)
+            for language, where in languages.items()
+            if language.split("-")[0].lower() not in UNHYPHENATED
+            and hyphenation_language(language) is None]
+
+
 MANUSCRIPT_CHECKS = [
     loading_notes, figures_have_alt_and_caption, links_and_notes_resolve,
     heading_levels_do_not_jump, quotes_and_dashes_are_typographic, characters_have_glyphs,
     placeholders_are_reported, metadata_is_complete, inferred_metadata_is_noted,
-    structure_notes,
+    structure_notes, control_characters_were_removed, hyphenation_is_available,
 ]

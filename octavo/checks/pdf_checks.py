@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from array import array
 from urllib.parse import urlsplit
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import pikepdf
 
-from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES
+from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES, pdf_font_names
+from ..manuscript.mathtex import text_without_math
 from ..pdfread.text import normalise
 from ..structure.generated import heading_title
+from ..structure.model import TITLE_ATTRIBUTE
 from . import ERROR, INFO, WARNING, CheckContext, Finding, text_source
 from ..pdfread.walk import walk_pdf
 
@@ -20,6 +23,9 @@ TOLERANCE_PT = 0.01
 PRINT_PPI = 300
 SCREEN_MAX_PPI = 225  # more than this on screen only makes the download bigger
 PDF_KINDS = ("pdf", "print-pdf")
+NOTE_CALL = re.compile("\u2060\\d+")
+GLYPH_SIZE_PT = 24  # an image no larger is a glyph on a line (WeasyPrint draws colour
+# emoji as images); the resolution checks look at pictures only
 
 
 @functools.lru_cache(maxsize=4)
@@ -44,8 +50,9 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
     findings = []
     families = context.book.metadata.design.families  # body, headings, code
     # Charis SIL draws Octavo's own marks (the end mark) whatever the body font.
-    allowed = tuple(f.replace(" ", "") for f in (*families, *MONO_FAMILIES, FALLBACK_FAMILY,
-                                                    BODY_FAMILY))  # code: two mono fonts
+    allowed = tuple(f.replace(" ", "").lower() for f in (*families, *MONO_FAMILIES,
+                                                         FALLBACK_FAMILY, BODY_FAMILY)
+                    ) + pdf_font_names()  # code: two mono fonts; and every script's fonts
     for kind, path in _pdfs(context):
         runs = _text_runs(context, kind)
         seen = {}
@@ -57,10 +64,11 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
                 findings.append(Finding("PDF-001", ERROR, f"font {name} is not embedded",
                                         f"{path.name} p. {page}"))
             family = name.split("+", 1)[-1]
-            if not family.replace("-", "").startswith(allowed):
+            if not family.replace("-", "").lower().startswith(allowed):
                 findings.append(Finding("PDF-003", WARNING, f"text is drawn in {family}, a "
                                         f"fallback font, not one the design names "
-                                        f"({', '.join(families)})", f"{path.name} p. {page}"))
+                                        f"({', '.join(families)}) nor one of its script "
+                                        "fonts (styles/scripts.css)", f"{path.name} p. {page}"))
     return findings
 
 
@@ -108,7 +116,11 @@ def outline_matches_headings(context: CheckContext) -> list[Finding]:
     book = context.book
     wanted = [normalise(book.display.title)]
     for chapter in book.chapters:
-        wanted += [normalise(heading_title(h)) for h in chapter.body.iter("h1", "h2")]
+        # a formula is a drawing (no text in a bookmark); an empty heading gets none
+        wanted += [normalise(heading.get(TITLE_ATTRIBUTE) and heading_title(heading)
+                             or text_without_math(heading))
+                   for heading in chapter.body.iter("h1", "h2")
+                   if normalise(text_without_math(heading))]
     findings = []
     for kind, path in _pdfs(context):
         with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
@@ -116,7 +128,8 @@ def outline_matches_headings(context: CheckContext) -> list[Finding]:
             stack = list(outline.root)
             while stack:
                 item = stack.pop(0)
-                titles.append(normalise(item.title))
+                # (a note called in a heading: its number follows a word joiner)
+                titles.append(normalise(NOTE_CALL.sub("", item.title)))
                 stack[0:0] = list(item.children)
         for title in wanted:
             if title not in titles:
@@ -258,6 +271,8 @@ def image_resolution(context: CheckContext) -> list[Finding]:
         whole = text_source(context, kind) == path  # its text is walked anyway: one walk
         images, _ = _walked(path, path.stat().st_mtime, whole)
         for placed in images:
+            if max(placed.size_pt) <= GLYPH_SIZE_PT:
+                continue  # a glyph drawn as an image (a colour emoji), not a picture
             on_page = [figures[i] for i in (fills[placed.page - 1].figures
                                            if placed.page <= len(fills) else ()) if i in figures]
             figure = next((f for f in on_page if (f.image.width, f.image.height) == placed.pixels

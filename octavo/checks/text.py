@@ -11,11 +11,25 @@ from pathlib import Path
 import ahocorasick
 from lxml import etree
 
+from ..fonts import installed_coverage
+from ..manuscript.mathtex import MATH_CLASS
+from ..manuscript.scripts import DEFAULT_IGNORABLE, cut_unreliable
 from ..paged.links import shown_url
 from ..pdfread.text import normalise, running_text_and_notes
 from . import ERROR, WARNING, CheckContext, Finding, text_source
 
 DASH_BREAK = re.compile(r"([\u2014\u2013-])\s+")
+# Where the text a reader sees is not the Book's text, a sentence is cut: a formula (a
+# drawing in the PDFs, MathML in the EPUB), a <q> (the renderer adds its quotation
+# marks), and what a PDF cannot give back exactly (colour emoji, right-to-left runs,
+# Indic conjuncts: `scripts.cut_unreliable`).
+GAP = "\x00"
+# Format characters (Unicode Cf: zero-width space and joiners, bidi marks, the byte-order
+# mark…) and variation selectors are not drawn, and a PDF does not give them back: they
+# are not compared.
+FORMAT_CHARACTERS = re.compile(
+    "[\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+    "\ufff9-\ufffb\U00013430-\U0001343f]|" + DEFAULT_IGNORABLE.pattern)
 SENTENCE_END = re.compile(r"(?<=[.!?\u201d])\s+(?=[\u201c(A-Z0-9])")
 MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad"))  # break hints the PDFs may hold
@@ -26,17 +40,20 @@ def _blocks(book, urls: bool):
     block, in order; `urls`: with the addresses the PDFs print after external links."""
     for chapter in book.chapters:
         for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th",
-                                         "pre", "caption"):
-            if element.tag == "li" and element.find("p") is not None:
+                                         "pre", "caption", "dt", "dd"):
+            if element.tag in ("li", "dd") and element.find("p") is not None:
                 continue  # its paragraphs are blocks of their own
             if element.tag == "p" and element.getparent().tag == "figcaption":
                 continue
-            yield chapter, element, comparable(_own_text(element, urls))
+            if element.tag == "th" and any(a.tag == "thead" for a in element.iterancestors()):
+                continue  # a header row is repeated on every page the table runs over
+            yield chapter, element, comparable(cut_unreliable(_own_text(element, urls), GAP))
 
 
 def comparable(text: str) -> str:
-    """normalise(), and no space after a dash: a line may break after one."""
-    return DASH_BREAK.sub(r"\1", normalise(text))
+    """normalise(), without the format characters no output draws, and no space after a
+    dash (a line may break after one)."""
+    return DASH_BREAK.sub(r"\1", normalise(FORMAT_CHARACTERS.sub("", text)))
 
 
 def squeezed(text: str) -> str:
@@ -46,26 +63,35 @@ def squeezed(text: str) -> str:
     return "".join(text.translate(INVISIBLE).split())
 
 
+# Blocks inside a block: each is a block of its own (or holds some).
+NESTED_BLOCKS = {"ul", "ol", "dl", "dt", "dd", "p", "li", "table", "blockquote", "div",
+                 "figure", "figcaption", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                 "aside"}
 # A cross-reference's text differs between outputs ("Figure 2.3 on page 41" in the PDFs,
 # "Figure 2.3" in the EPUB): the sentence's pieces around it are compared apart.
 XREF_BREAK = "\ue000"  # private use: no text has it, and normalise() keeps it
+BREAKS = re.compile(f"[{GAP}{XREF_BREAK}]")  # where a sentence is cut (GAP: issue 14)
 
 
 def _own_text(element, urls: bool = False) -> str:
     """The text of a block without nested lists and blocks and without footnote
-    backlinks; a `<br>` reads as a space; a cross-reference as a break (XREF_BREAK)."""
+    backlinks; a `<br>` reads as a space; a cross-reference as a break (XREF_BREAK), a
+    formula or a <q> as a GAP."""
     parts = []
 
     def walk(node):
-        if node is not element and node.tag in ("ul", "ol", "pre", "table", "figure"):
+        if node is not element and node.tag in NESTED_BLOCKS:
             return
         if "footnote-backref" in node.get("class", ""):
             return
         if node.tag == "span" and "xref" in node.get("class", "").split():
             parts.append(XREF_BREAK)
             return
-        if node.tag == "br":
-            parts.append(" ")
+        if MATH_CLASS in (node.get("class") or "").split():
+            parts.append(GAP)
+            return
+        if node.tag in ("br", "q"):
+            parts.append(" " if node.tag == "br" else GAP)
         if node.text:
             parts.append(node.text)
         for child in node:
@@ -74,12 +100,22 @@ def _own_text(element, urls: bool = False) -> str:
                 parts.append(f" ({shown})")
             if child.tail:
                 parts.append(child.tail)
+        if node.tag == "q":
+            parts.append(GAP)
 
     walk(element)
     return "".join(parts)
 
 
 TEXT, CAPTION, NOTE, HEADING = "text", "caption", "note", "heading"
+
+
+def _has_box(sentence: str, covered: frozenset[int]) -> bool:
+    """Does the sentence hold a character no installed font draws? It prints as a box
+    (MS-007 says so), and a PDF reads a box's neighbours back in no reliable order (its
+    glyph has no width): the sentence is not looked for."""
+    return bool(covered) and any(ord(char) not in covered and not char.isspace()
+                                 for char in sentence)
 
 
 @dataclass(frozen=True)
@@ -115,6 +151,7 @@ def sentences(book, urls: bool = False) -> ExpectedText:
     heading may also stand in a contents page.
     """
     blocks = list(_blocks(book, urls))
+    covered = installed_coverage()
     lines = {}  # chapter -> the line of each of its blocks, found in reading order
     for chapter in book.chapters:
         texts = [text for owner, element, text in blocks
@@ -130,11 +167,11 @@ def sentences(book, urls: bool = False) -> ExpectedText:
         (notes if kind == NOTE else main).append(squeezed(text))
         line = chapter.line_of(text) if element.tag == "pre" else next(lines[chapter.id])
         where = chapter.where(line or 1)
-        pieces = [text] if element.tag == "pre" else [
-            sentence for piece in text.split(XREF_BREAK)
-            for sentence in SENTENCE_END.split(piece.strip())]
+        pieces = [piece.strip() for piece in BREAKS.split(text)] if element.tag == "pre" \
+            else [sentence for piece in BREAKS.split(text)
+                  for sentence in SENTENCE_END.split(piece.strip())]
         for sentence in pieces:
-            if len(sentence.split()) >= MIN_WORDS:
+            if len(sentence.split()) >= MIN_WORDS and not _has_box(sentence, covered):
                 found.append(Expected(squeezed(sentence), sentence, where, kind))
     headings = Counter(squeezed(comparable(element.get("data-title") or text))
                        for _, element, text in blocks if element.tag in ("h1", "h2", "h3"))
@@ -217,6 +254,8 @@ def xhtml_text(element) -> str:
     parts = []
 
     def walk(node):
+        if isinstance(node.tag, str) and etree.QName(node).localname == "math":
+            return  # MathML: the PDFs draw it, the sentences leave it out
         block = etree.QName(node).localname in XHTML_BLOCKS if isinstance(node.tag, str) else False
         if block:
             parts.append("\n")

@@ -45,6 +45,7 @@ class Document:
     name: str
     title: str
     data: bytes
+    properties: list[str] = field(default_factory=list)  # manifest properties ("mathml")
 
 
 @dataclass
@@ -152,6 +153,7 @@ def _ebook(book: Book, parts: PackageParts) -> epub.EpubBook:
         item = _Prebuilt(uid=doc.uid, file_name=doc.name, title=doc.title,
                          lang=meta.language)
         item.content = doc.data
+        item.properties = list(doc.properties)
         ebook.add_item(item)
         spine.append(item)
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml")

@@ -23,12 +23,14 @@ from . import content
 from .cover import HEIGHT, WIDTH, cover_alt, generate_cover
 from .media import (STYLES, Resource, book_images, book_stylesheets, jpeg_copy, style_images,
                     stylesheet, subset_fonts)
+from .scriptfonts import MATHML_NS, script_fonts, texts, without_greek
 from .package import Document, PackageParts, package_entries, write_zip
 from .pages import PageMark, place_page_markers
 from .xhtml import XML_NS, TocEntry, nav_document, xhtml_document
 from ..errors import EXIT_INTERNAL, OctavoError
 from ..manuscript.book import Book
 from ..manuscript.load import resolve_inside
+from ..manuscript.mathtex import math_for_epub
 from ..manuscript.metadata import LANGUAGE_TAG
 from ..manuscript.pages import PageStart
 from ..structure.pagemap import PageMap
@@ -76,7 +78,8 @@ def _toc(documents: list[content.ContentDocument]) -> list[TocEntry]:
         if doc.title_heading:
             level = doc.title_heading.level + 1
         children = [TocEntry(h.text, f"{doc.name}#{h.id}") for h in inner
-                    if h.level == level and h.id]
+                    if h.level == level and h.id and h.text.strip()]  # (an empty heading
+        # has nothing to show in the contents: a link there must hold text)
         toc.append(TocEntry(doc.title, doc.name, children))
     return toc
 
@@ -88,6 +91,8 @@ def _documents(book: Book, starts: list[PageStart] | None, parts: "EpubParts",
     before, after = content.structure_documents(book, pages)
     documents = content.front_documents(book, parts.cover.name, parts.alt) + before \
         + content.chapter_documents(book) + after
+    for doc in documents:
+        math_for_epub(doc.root)  # MathML, with the TeX as its alttext
     content.mark_opening_paragraph(documents, book.structure is not None
                                    and book.structure.is_book)
     content.set_image_sources(documents, parts.sources)
@@ -133,14 +138,6 @@ def preflight(entries: list[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
-def _text_of(data: bytes) -> str:
-    root = etree.fromstring(data)
-    texts = list(root.itertext())
-    texts += [value for element in root.iter() for key, value in element.attrib.items()
-              if key in ("alt", "aria-label", "title")]
-    return "".join(texts)
-
-
 @dataclass
 class EpubParts:
     """What the EPUB needs that does not depend on the PDF's pages: made during the layout."""
@@ -170,10 +167,16 @@ def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
     parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles), book_styles,
                       (CSS_HREF, *hrefs), style_images(styles))
     documents, _, _ = _documents(book, None, parts)
-    texts = [_text_of(xhtml_document(doc.title, book.metadata.language, doc.root, parts.css,
-                                     doc.body_type)) for doc in documents]
-    nav = _nav(book, documents, [], parts.css)
-    parts.fonts = subset_fonts("".join(texts) + _text_of(nav) + PAGE_LABEL_CHARACTERS)
+    built = [xhtml_document(doc.title, book.metadata.language, doc.root, parts.css,
+                            doc.body_type) for doc in documents]
+    outside, in_math = texts(built + [_nav(book, documents, [], parts.css)])
+    outside += PAGE_LABEL_CHARACTERS
+    extra, rules = script_fonts(outside, in_math, styles)  # other scripts, symbols, math
+    parts.fonts = subset_fonts(without_greek(outside)) + extra
+    if rules:
+        parts.stylesheet = Resource(parts.stylesheet.name,
+                                    b"\n".join([parts.stylesheet.data, *rules]),
+                                    parts.stylesheet.media_type)
     return parts
 
 
@@ -210,6 +213,9 @@ def write_epub(book: Book, target: Path, page_starts: list[PageStart],
                       xhtml_document(doc.title, meta.language, doc.root, parts.css,
                                      doc.body_type))
              for doc in documents]
+    for document in built:
+        if MATHML_NS.encode() in document.data:
+            document.properties.append("mathml")
     first_text = next(href for kind, href, _ in _landmarks(documents) if kind == "bodymatter")
     package = PackageParts(
         documents=built, nav=_nav(book, documents, marks, parts.css), toc=_toc(documents),

@@ -31,7 +31,13 @@ def _q(tag: str) -> str:
 
 def _convert(element, parent):
     attributes = {ATTRIBUTE_NAMES.get(k, k): v for k, v in element.attrib.items()}
-    new = etree.SubElement(parent, _q(element.tag), attributes)
+    if element.tag.startswith("{"):  # already namespaced: MathML
+        namespace = etree.QName(element).namespace
+        new = etree.SubElement(parent, element.tag, attributes,
+                               nsmap=None if etree.QName(parent).namespace == namespace
+                               else {None: namespace})
+    else:
+        new = etree.SubElement(parent, _q(element.tag), attributes)
     new.text = element.text
     for child in element:
         if isinstance(child.tag, str):

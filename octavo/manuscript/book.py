@@ -61,6 +61,7 @@ class Chapter:
     name: str = ""  # its path in the manuscript folder, `/`-separated ("02/x.md")
     _ids: frozenset[str] | None = field(default=None, repr=False, compare=False)
     part: Part | None = None  # None: a chapter of the book's top folder
+    removed: list = field(default_factory=list)  # scripts.Removed: characters cleaned out
 
     def where(self, line: int | None) -> str:
         """`file:line` for a finding (the file alone when the line is unknown)."""

@@ -85,15 +85,22 @@ def end_mark():
     return mark
 
 
+OUTSIDE_TEXT = {"admonition", "epigraph", "footnote", "line-block", "attribution"}
+
+
+def in_running_text(paragraph) -> bool:
+    """Not in a figure, list, aside, quotation, definition, callout, epigraph or note,
+    and not verse."""
+    return not any(a.tag.rsplit("}", 1)[-1] in ("figure", "li", "aside", "blockquote", "dd")
+                   or OUTSIDE_TEXT.intersection((a.get("class") or "").split())
+                   or "footnote" in (a.get("class") or "")
+                   for a in [paragraph, *paragraph.iterancestors()])
+
+
 def last_text_paragraph(root):
     """The paragraph the end mark closes: the last one of the running text.
 
-    Paragraphs in figures, list items, asides, quotations and notes don't count.
     Used by the PDF and the EPUB writers alike, so the mark stands in the same place.
     """
-    def in_text(paragraph) -> bool:
-        return not any(a.tag.rsplit("}", 1)[-1] in ("figure", "li", "aside", "blockquote")
-                       or "footnote" in (a.get("class") or "") for a in paragraph.iterancestors())
-
-    paragraphs = [p for p in root.iter("{*}p") if in_text(p)]
+    paragraphs = [p for p in root.iter("{*}p") if in_running_text(p)]
     return paragraphs[-1] if paragraphs else None

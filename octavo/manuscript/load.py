@@ -19,10 +19,14 @@ from ..errors import OctavoError
 from ..report import INFO, WARNING, Finding
 from . import structure
 from .book import BLOCK_KEY, BLOCK_TAGS, Book, Chapter, Display, Figure, Part, source_line
+from .blocks import finish_blocks
 from .book_css import check_stylesheets
 from .dialect import smarten
 from . import discover
 from .discover import humanise
+from .mathtex import check_formulas
+from .quotes import pair_quotes
+from .scripts import clean_text
 from .images import ImageInfo, inspect_image
 from .metadata import METADATA_FILE, Metadata, key_line, load_metadata, metadata_from_header
 from .sanitize import SCHEME, markdown_to_html
@@ -53,18 +57,20 @@ def read_text(path: Path) -> str:
 PARALLEL_MARKDOWN = 200_000  # characters: a book this long is converted on two cores
 
 
-def _chapters_as_html(sources: list[tuple[Path, str]], apart: Callable | None) -> list[str]:
+def _chapters_as_html(sources: list[tuple[Path, str]], apart: Callable | None,
+                      language: str = "en") -> list[str]:
     """Each chapter's HTML; a long book's later chapters converted by `apart` (see
     `load_book`), if given."""
     total = sum(len(text) for _, text in sources)
     if apart is None or total < PARALLEL_MARKDOWN or len(sources) < 2:
-        return [markdown_to_html(text, path) for path, text in sources]
+        return [markdown_to_html(text, path, language) for path, text in sources]
     # The split nearest the middle (the child's result is waited for: no half much longer).
     ends = list(itertools.accumulate(len(text) for _, text in sources))
     half = min(range(1, len(sources)), key=lambda split: abs(ends[split - 1] - total / 2))
-    later = apart(lambda: [markdown_to_html(text, path) for path, text in sources[half:]])
+    later = apart(lambda: [markdown_to_html(text, path, language)
+                           for path, text in sources[half:]])
     try:
-        first = [markdown_to_html(text, path) for path, text in sources[:half]]
+        first = [markdown_to_html(text, path, language) for path, text in sources[:half]]
         return first + later.result()
     finally:
         later.cancel()
@@ -122,8 +128,9 @@ def _inside(folder: Path, name: str) -> bool:
     return (folder / name).resolve().is_relative_to(folder.resolve())
 
 
-def _chapter_text(book: Book, name: str) -> tuple[Path, Header | None, str]:
-    """A chapter's file, its YAML front matter (if any) and its Markdown without it."""
+def _chapter_text(book: Book, name: str) -> tuple[Path, Header | None, str, list]:
+    """A chapter's file, its YAML front matter (if any), its Markdown without it, and the
+    characters cleaned out of it (`scripts.clean_text`: MS-014)."""
     source = book.folder / name
     if not _inside(book.folder, name):
         raise OctavoError(f"chapter file {name!r} is outside the manuscript folder",
@@ -133,11 +140,11 @@ def _chapter_text(book: Book, name: str) -> tuple[Path, Header | None, str]:
         raise OctavoError(f"chapter file {name!r} does not exist", book.metadata.source,
                           key_line(book.metadata, "chapters"),
                           hint="fix `chapters` in metadata.toml")
-    text = read_text(source)
+    text, removed = clean_text(read_text(source))  # NFC, no control characters (MS-014)
     header, text = split_header(text, source)
     if not text.strip():
         raise OctavoError("the chapter is empty", source, 1, hint="write some text or remove it")
-    return source, header, text
+    return source, header, text, removed
 
 
 def _load_chapter(book: Book, index: int, source: Path, text: str, html: str) -> Chapter:
@@ -145,6 +152,9 @@ def _load_chapter(book: Book, index: int, source: Path, text: str, html: str) ->
     body = lxml_html.fragment_fromstring(html, create_parent="section")
     _check_depth(body, source, text)
     structure.normalise(body)
+    pair_quotes(body, book.metadata.language)  # quotes of the book's language
+    finish_blocks(body)  # callouts' roles, task boxes
+    check_formulas(body, text, source)  # bad TeX: a one-line error with its line
     body.set("class", "chapter")
     body.set("id", chapter_id)
     _namespace_ids(body, chapter_id)
@@ -170,6 +180,7 @@ def _unique_ids(book: Book) -> set[str]:
     the links of its chapter follow it.
     """
     taken, kept = set(FRONT_MATTER_IDS), set()
+    renamed_in: dict[str, dict[str, str]] = {}  # chapter file name -> {id: its new id}
     for chapter in book.chapters:
         for element in chapter.body.iter():
             value = element.get("id")
@@ -203,6 +214,13 @@ def _unique_ids(book: Book) -> set[str]:
             target = link.get("href", "")[1:]
             if link.get("href", "").startswith("#") and target in renamed and target not in own:
                 link.set("href", f"#{renamed[target]}")
+        renamed_in[chapter.source.name] = renamed
+    for chapter in book.chapters:  # links from other chapters (`02-x.md#id`) follow too
+        for link in chapter.body.iter("a"):
+            path, _, fragment = link.get("href", "").partition("#")
+            name = unquote(path).rsplit("/", 1)[-1]
+            if path and fragment and unquote(fragment) in renamed_in.get(name, {}):
+                link.set("href", f"{path}#{renamed_in[name][unquote(fragment)]}")
     return taken
 
 
@@ -304,7 +322,7 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
                 figure_id = f"fig-{number}_{suffix}"
             element.set("id", figure_id)
             taken.add(figure_id)
-        img.set("alt", smarten(img.get("alt", "")))
+        img.set("alt", smarten(img.get("alt", ""), book.metadata.language))
         book.figures.append(Figure(
             number, element.get("id"), src, path, img.get("alt", ""),
             caption_node.text_content().strip() if caption_node is not None else "",
@@ -354,8 +372,9 @@ def _relative(folder: Path, path: Path) -> str:
 def display_strings(meta: Metadata) -> Display:
     """The metadata's strings with curly quotes and dashes, as every output shows them."""
     def shown(text: str | None) -> str | None:
-        return smarten(text) if text else None
-    return Display(title=smarten(meta.title), running_head=smarten(meta.short_title or meta.title),
+        return smarten(text, meta.language) if text else None
+    return Display(title=shown(meta.title),
+                   running_head=shown(meta.short_title or meta.title),
                    subtitle=shown(meta.subtitle), description=shown(meta.description),
                    rights=shown(meta.rights), publisher=shown(meta.publisher))
 
@@ -379,21 +398,24 @@ def load_book(folder: Path, apart: Callable | None = None) -> Book:
     else:  # the YAML front matter of the first chapter, or what `discover` infers
         first = next(iter(discover.chapter_files(folder)[0]), None)
         first = folder / first if first else None
-        header = split_header(read_text(first), first)[0] if first and first.is_file() \
-            else None
+        header = split_header(clean_text(read_text(first))[0], first)[0] \
+            if first and first.is_file() else None
         metadata = metadata_from_header(header, folder) if header else load_metadata(folder)
     book = Book(folder, metadata, [], display=display_strings(metadata), notes=notes)
     sources = [_chapter_text(book, name) for name in book.metadata.chapters]
-    for number, (source, header, _) in enumerate(sources):
+    for number, (source, header, _, _) in enumerate(sources):
         if header is None or (number == 0 and header.path == metadata.source):
             continue
         why = (f"{METADATA_FILE} gives the metadata" if number == 0
                else "only the first chapter's front matter is the book's metadata")
         notes.append(Finding("MS-012", INFO, f"the YAML front matter is not used: {why}",
                              f"{_relative(folder, source)}:1"))
-    texts = [(source, text) for source, _, text in sources]
-    for index, ((source, text), html) in enumerate(zip(texts, _chapters_as_html(texts, apart))):
+    texts = [(source, text) for source, _, text, _ in sources]
+    language = metadata.language
+    for index, ((source, text), html) in enumerate(
+            zip(texts, _chapters_as_html(texts, apart, language))):
         book.chapters.append(_load_chapter(book, index, source, text, html))
+        book.chapters[-1].removed = sources[index][3]
     _check_cover(book)
     _parts(book)
     check_stylesheets(book.folder, metadata.design.stylesheets)

@@ -18,6 +18,7 @@ ALLOWED_TAGS = {
     "cite", "q", "code", "pre", "kbd", "var", "samp", "span", "a", "img", "figure",
     "figcaption", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
     "colgroup", "col", "hr", "br", "div", "section", "aside",
+    "input",  # only a task list's checkbox survives loading (blocks.finish_blocks)
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "title", "dir"},
@@ -27,11 +28,17 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan", "align"},
     "ol": {"start"},
     "figure": {"data-problem"},
+    "input": {"type", "checked", "disabled"},
     # What the dialect's citations, cross-references and index spans carry to the
     # structure stage (which reads them defensively: raw HTML may forge them).
     "span": {"data-cites", "data-cluster", "data-problem", "data-refs", "data-form",
              "data-entry", "data-see", "data-seealso"},
 }
+# `data-*` attributes are kept (a bracketed span's `key=value`s), except those Octavo's
+# own layout reads.
+DATA_PREFIX = "data-"
+RESERVED_DATA = {"data-o", "data-number", "data-running-head", "data-problem",
+                 "data-alt-from-caption", "data-title"}
 URL_SCHEMES = {"http", "https", "mailto"}  # links; anything else loses its href
 # The sanitiser lets `file:` and `data:` image sources through so that the image
 # checks can refuse them with the manuscript line; links never keep them.
@@ -65,7 +72,9 @@ RESERVED_CLASSES = {
     "footnote", "footnotes", "footnote-ref", "footnote-backref", "kicker", "lead-in",
     "link-url", "note-number",
     "opening", "opening-paragraph", "plate", "subtitle", "text", "title", "titlepage",
-    *STRUCTURE_CLASSES}
+    *STRUCTURE_CLASSES,
+    # made at load or per output from Markdown's own constructs (math, task lists)
+    "math-display", "math-display-art", "math-inline", "math-error", "task-box"}
 
 
 def _author_class(tag: str, name: str) -> bool:
@@ -77,6 +86,8 @@ def _author_class(tag: str, name: str) -> bool:
 def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
     """nh3's last word on each attribute it kept: links only to the allowed schemes,
     no class that Octavo's own layout uses."""
+    if attribute in RESERVED_DATA and not (attribute in ALLOWED_ATTRIBUTES.get(tag, ())):
+        return None  # (a figure's and a citation's data-problem come from the dialect)
     if attribute == "class":
         kept = [name for name in value.split() if _author_class(tag, name)]
         return " ".join(kept) or None
@@ -101,16 +112,17 @@ def _check_nesting(text: str, path: Path | None) -> None:
                               path, number, hint="flatten the list or the quotation")
 
 
-def markdown_to_html(text: str, path: Path | None = None) -> str:
+def markdown_to_html(text: str, path: Path | None = None, language: str = "en") -> str:
     """Markdown → sanitised HTML (a string: it may be made in another process)."""
     _check_nesting(text, path)
     try:
-        html = make_markdown().convert(text)
+        html = make_markdown(language).convert(text)
     except RecursionError:
         raise OctavoError("the text is nested too deeply for the Markdown parser", path,
                           hint="flatten the lists, quotations or raw HTML") from None
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes=URL_SCHEMES | IMAGE_SCHEMES, link_rel=None,
                      strip_comments=True, clean_content_tags=DROPPED_WITH_CONTENT,
+                     generic_attribute_prefixes={DATA_PREFIX},
                      attribute_filter=_safe_attribute)
 

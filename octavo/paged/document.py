@@ -20,6 +20,7 @@ from ..manuscript import front_matter
 from .layout_map import WORD_JOINER
 from .links import mark_external_links
 from ..manuscript.book import Book
+from ..manuscript.mathtex import math_for_paged
 from ..structure.generated import add_xref_pages, contents_page, index_page
 from ..structure.pagemap import PageMap
 from .placement import Placement
@@ -107,8 +108,8 @@ def _split_at_divisions(body) -> list:
 def _opening_paragraphs(article, every_chapter: bool) -> list:
     """The paragraph that opens the text; in a book, the one that opens each chapter (the
     first paragraph after a chapter's heading, none after a part's)."""
-    if not every_chapter:
-        first = next(article.iter("p"), None)
+    if not every_chapter:  # (not a paragraph of an epigraph, a callout, verse…)
+        first = next((p for p in article.iter("p") if front_matter.in_running_text(p)), None)
         return [first] if first is not None else []
     found = []
     for heading in article.iter("h1"):
@@ -155,6 +156,7 @@ def paged_document(book: Book, placement: Placement | None = None,
         _internal_links(book, chapter, body)
         mark_external_links(body)
         _inline_footnotes(body)
+        math_for_paged(body)
         (placement or Placement()).apply(body)
         if structure is not None:
             add_xref_pages(body, structure, pages)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import weasyprint
 from lxml import html as lxml_html
+from weasyprint.text.fonts import FontConfiguration
 
 from ..manuscript.book import Book
 from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
@@ -26,9 +27,15 @@ from .stylesheets import paged_stylesheets
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
 # design.css is a template of values, filled from the book's [design] table; the book's
 # own stylesheets come last (stylesheets.py). structure.css: a book's contents page,
-# folios, openings, captions, references and index.
-PAGED_CSS = ("base.css", "structure.css", "design.css", "print.css")
+# folios, openings, captions, references and index. scripts.css, blocks.css, math.css:
+# every script's fonts; callouts, verse and the rest of the dialect; math (issue 14).
+PAGED_CSS = ("base.css", "structure.css", "design.css", "print.css", "scripts.css",
+             "blocks.css", "math.css")
 ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, colord)
+# scripts.css names installed fonts with `local()` (Octavo Greek): WeasyPrint reads the
+# file fontconfig finds through the stylesheets' fetcher. Only Octavo's own stylesheets
+# use it; a manuscript's raw HTML never carries CSS.
+SYSTEM_FONTS = Path("/usr/share/fonts")
 
 
 @dataclass
@@ -96,17 +103,19 @@ def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) 
     """
     fetcher = SafeFetcher([book.folder, styles_dir], aliases={MANUSCRIPT_URL: book.folder})
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
-    style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES])
+    style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES, SYSTEM_FONTS])
     color_profiles: dict = {}
+    font_config = FontConfiguration()  # Octavo's stylesheets' @font-face rules
     sheets = paged_stylesheets(book, stylesheets, styles_dir, style_fetcher, color_profiles,
-                               captured_weasyprint_warnings)
+                               captured_weasyprint_warnings, font_config)
     css, messages = sheets.css, sheets.warnings
 
     def lay_out(html: str, placement: Placement) -> Layout:
         with captured_weasyprint_warnings() as render_messages:
             document = weasyprint.HTML(
                 string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
-                url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles)
+                url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles,
+                                            font_config=font_config)
         layout = Layout(document, messages + render_messages,
                         fetcher.refused + sheets.refused, css_problems=sheets.problems)
         layout.fills = page_fill(document)

@@ -18,6 +18,7 @@ from string import Template
 
 import weasyprint
 
+from ..fonts import GREEK_FAMILY, SCRIPT_FONTS, partial_greek
 from ..manuscript.book import Book
 from ..manuscript.design import A5_BASE_SIZE_PT, Design
 from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
@@ -49,6 +50,11 @@ def design_values(design: Design) -> dict[str, str]:
         "line_height": f"{_number(design.leading_pt)}pt",
         "font": _family(design.font),
         "heading_font": _family(design.heading_font or design.font),
+        # every script after the design's fonts (issue 14): names from fonts.FONT_STACK
+        "scripts": ", ".join(_family(name) for name in SCRIPT_FONTS) + ", serif",
+        "greek": _family(GREEK_FAMILY) + ", " if partial_greek(design.font) else "",
+        "heading_greek": _family(GREEK_FAMILY) + ", "
+        if partial_greek(design.heading_font or design.font) else "",
         "code_font": _family(design.code_font),
         "text_align": "justify" if design.justify else "left",
         "hyphens": "auto" if design.hyphenate else "manual",
@@ -74,10 +80,11 @@ class Stylesheets:
 
 def paged_stylesheets(book: Book, names: tuple[str, ...], styles_dir: Path,
                       style_fetcher: SafeFetcher, color_profiles: dict,
-                      captured) -> Stylesheets:
+                      captured, font_config=None) -> Stylesheets:
     """Octavo's `names` from `styles_dir`, then the book's own stylesheets.
 
-    `captured()` is a context that collects WeasyPrint's warnings into a list."""
+    `captured()` is a context that collects WeasyPrint's warnings into a list;
+    `font_config` takes the @font-face rules of Octavo's stylesheets (scripts.css)."""
     sheets = Stylesheets(fetchers=[style_fetcher])
     design = book.metadata.design
     with captured() as sheets.warnings:
@@ -86,10 +93,12 @@ def paged_stylesheets(book: Book, names: tuple[str, ...], styles_dir: Path,
             if name in TEMPLATES:
                 sheets.css.append(weasyprint.CSS(
                     string=filled(path, design), base_url=path.as_uri(),
-                    url_fetcher=style_fetcher, color_profiles=color_profiles))
+                    url_fetcher=style_fetcher, color_profiles=color_profiles,
+                    font_config=font_config))
             else:
                 sheets.css.append(weasyprint.CSS(filename=str(path), url_fetcher=style_fetcher,
-                                                 color_profiles=color_profiles))
+                                                 color_profiles=color_profiles,
+                                                 font_config=font_config))
     book_fetcher = SafeFetcher([book.folder], aliases={MANUSCRIPT_URL: book.folder})
     sheets.fetchers.append(book_fetcher)
     for sheet in design.stylesheets:

@@ -202,14 +202,19 @@ class SentenceCounter:
 
 
 def check_text(expected: ExpectedText, text: str, output: str, notes: str | None = None,
-               counter: SentenceCounter | None = None) -> list[Finding]:
+               counter: SentenceCounter | None = None,
+               unmarked: str | None = None) -> list[Finding]:
     """Count each sentence in `text` (`comparable` form), as often as the manuscript
     holds it; note sentences in `notes` when the output sets its notes apart (a PDF's
-    notes sit at the foot of the page, inside the text)."""
+    notes sit at the foot of the page, inside the text). A sentence too few times in
+    `text` may be whole in `unmarked`: the text without the list markers a PDF page
+    ends with (they may fall inside a sentence that runs on to the next page)."""
     findings = []
     text = squeezed(text)
     counter = counter or SentenceCounter(expected.items)
     in_text = counter.count(text)
+    if unmarked is not None:
+        in_text |= counter.count(squeezed(unmarked))  # Counter |: the larger count
     want_text, want_notes = counter.count(expected.text), counter.count(expected.notes)
     if notes is None:  # the notes are in the text: count them there
         in_notes, want_text = in_text, want_text + want_notes
@@ -310,9 +315,12 @@ def text_is_complete(context: CheckContext) -> list[Finding]:
     findings = []
     for kind in ("pdf", "print-pdf"):
         if kind in context.outputs:
-            text, notes = running_text_and_notes(text_source(context, kind))
+            source = text_source(context, kind)
+            text, notes = running_text_and_notes(source)
+            unmarked = running_text_and_notes(source, markers=False)[0]
             findings += check_text(expected, comparable(text), context.outputs[kind].name,
-                                   comparable(notes), counter)
+                                   comparable(notes), counter,
+                                   comparable(unmarked) if unmarked != text else None)
     return findings
 
 

@@ -22,6 +22,11 @@ HYPHEN_BREAK = re.compile("[\u2010\u00ad]\\s*")  # WeasyPrint's hyphenation mark
 # A footnote at the foot of a page starts a line with its number, a full stop and an
 # en space: `.footnote::footnote-marker` in styles/base.css.
 NOTE_START = re.compile(r"(?:^|\r?\n)\d+\.\u2002")
+# WeasyPrint draws a list item's outside ::marker after the page's flow, so a page's list
+# markers ("1. ", "a. ", "iv. ", "– ") come at the end of its body text: inside a sentence
+# or a code block that runs on to the next page.
+TRAILING_MARKERS = re.compile(
+    r"(?:(?:^|\r?\n)[ \t]*(?:(?:[0-9]+|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)]|\u2013)[ \t\u2002]*)+\s*$")
 
 
 def split_notes(page_text: str) -> tuple[str, str]:
@@ -32,10 +37,13 @@ def split_notes(page_text: str) -> tuple[str, str]:
     return page_text[:found.start()], page_text[found.start():]
 
 
-def running_text_and_notes(pdf: Path) -> tuple[str, str]:
+def running_text_and_notes(pdf: Path, markers: bool = True) -> tuple[str, str]:
     """The PDF's running text (notes taken out, so a sentence runs on across a page
-    whose foot holds notes) and its notes, each as one string."""
+    whose foot holds notes) and its notes, each as one string. `markers=False` leaves
+    out the list markers that end a page's running text (TRAILING_MARKERS)."""
     parts = [split_notes(text) for text in page_texts(pdf)]
+    if not markers:
+        parts = [(TRAILING_MARKERS.sub("", body), notes) for body, notes in parts]
     return " ".join(body for body, _ in parts), " ".join(notes for _, notes in parts)
 
 

@@ -5,3 +5,5 @@ out as often as placing the figures needs (`render.py`, `placement.py`,
 `layout_map.py`), one tagged write serves both editions (`write.py`, `finish.py`,
 `images.py`), and the proof sheet is drawn from the PDF (`proof.py`).
 """
+
+from . import linebreak  # noqa: F401 - mends a WeasyPrint line-breaking fault (see there)

@@ -408,6 +408,21 @@ def test_links_resolve_from_the_chapters_folder(tmp_path):
         ("two/b.md:3", "the link '../../secret.txt' leads outside the manuscript folder")]
 
 
+def test_a_chapter_linked_as_a_web_page_is_that_chapter(tmp_path):
+    """GitHub Pages and MkDocs sites link `02_Hello` or `02_Hello.html` for 02_Hello.md
+    (the corpus book does, 4 times)."""
+    folder = _manuscript(tmp_path, {
+        "metadata.toml": TOML + 'chapters = ["one/a.md", "two/b.md"]\n',
+        "one/a.md": "# A\n\n[Next](../two/b) and [again](../two/b.html#b).\n",
+        "two/b.md": "# B {#b}\n\n[Back](../one/a) and [other](../one/c).\n"})
+    book = load_book(folder)
+    assert [a.get("href") for a in book.chapters[0].body.iter("a")] == ["two/b.md",
+                                                                         "two/b.md#b"]
+    assert [a.get("href") for a in book.chapters[1].body.iter("a")] == ["one/a.md"]
+    assert [n.message.split(":")[0] for n in book.notes] == [
+        "the link '../one/c' is not a chapter of this book"]
+
+
 def test_an_absolute_link_is_refused(tmp_path):
     folder = _manuscript(tmp_path, {"metadata.toml": TOML,
                                     "a.md": "# A\n\nSee [this](/etc/passwd).\n"})

@@ -282,6 +282,8 @@ def _links(book: Book, chapter: Chapter) -> None:
             target = Path("/")
         inside = target.is_relative_to(root)
         name = target.relative_to(root).as_posix() if inside else None
+        if name is not None and book.chapter_named(name) is None:
+            name = _chapter_written_as_page(book, name)
         if name is not None and book.chapter_named(name) is not None:
             link.set("href", quote(name) + (f"#{fragment}" if fragment else ""))
             continue
@@ -291,6 +293,17 @@ def _links(book: Book, chapter: Chapter) -> None:
             "MS-011", WARNING, f"the link {shown!r} {why}: its text is kept, the link dropped",
             chapter.where(line)))
         link.drop_tag()
+
+
+def _chapter_written_as_page(book: Book, name: str) -> str:
+    """A link to a chapter written as a web page, as GitHub Pages and MkDocs sites link
+    (`02_Hello` or `02_Hello.html` for `02_Hello.md`): that chapter's name, else `name`."""
+    stem, dot, suffix = name.rpartition(".")
+    if dot and suffix.lower() in ("html", "htm"):
+        name = stem
+    elif dot and "/" not in suffix:
+        return name
+    return name + ".md" if book.chapter_named(name + ".md") is not None else name
 
 
 def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:

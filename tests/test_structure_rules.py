@@ -196,6 +196,24 @@ def test_chapters_numbering_and_listings(tmp_path):
     assert f"See Listing{NBSP}2.1, Equation{NBSP}2.1 and Chapter{NBSP}2." in flat(tree)
 
 
+def test_titles_numbered_by_hand_are_not_numbered_again(tmp_path):
+    """The corpus book's chapters are "1.1 Python", "1.2 A First Program": Octavo's own
+    "Chapter 2" over them would print two numbers. A note (MS-016) says so; numbering =
+    "chapters" asks for both; a title that merely starts with a year does not count."""
+    chapters = {"a.md": "# 1.1 Python\n\nText.\n", "b.md": "# 1.2 A First Program\n\nText.\n",
+                "c.md": "# Exercises\n\nText.\n"}
+    book = annotated(manuscript(tmp_path / "m", chapters))
+    assert [d.label for d in book.structure.divisions] == [None, None, None]
+    assert [(n.code, n.severity) for n in book.notes] == [("MS-016", "info")]
+    assert "1.1 Python" in book.notes[0].message
+    book = annotated(manuscript(tmp_path / "n", chapters, 'numbering = "chapters"'))
+    assert [d.label for d in book.structure.divisions][:2] == [f"Chapter{NBSP}1",
+                                                               f"Chapter{NBSP}2"]
+    years = {"a.md": "# 1984 and After\n\nText.\n", "b.md": "# 2001 Onwards\n\nText.\n"}
+    book = annotated(manuscript(tmp_path / "y", years))
+    assert [d.label for d in book.structure.divisions] == [f"Chapter{NBSP}1", f"Chapter{NBSP}2"]
+
+
 def test_part_heading_gets_its_page_and_label(tmp_path):
     chapters = {"p.md": "# Early Years {.part}\n", "a.md": "# One\n\nText.\n",
                 "b.md": "# Two\n\nText.\n\n# Three\n\nMore.\n"}

@@ -8,7 +8,10 @@ written unless it cites or labels something."""
 
 from __future__ import annotations
 
+import re
+
 from ..manuscript.book import Book
+from ..report import INFO, Finding
 from .citations import cite
 from .index import collect
 from .model import APPENDIX, CHAPTER, FRONT, PART, Structure
@@ -16,6 +19,19 @@ from .numbering import (find_divisions, mark_headings, number_divisions, number_
                         section_targets, sections_of)
 from .terms import terms_for
 from .xrefs import resolve
+
+
+# "1.1 Python", "2. Working with data", "12: Tests", "Chapter 3 …", "Part IV …"
+OWN_NUMBER = re.compile(r"(?:\d{1,3}(?:\.\d+)*[.:)]?|(?:chapter|part|appendix)\s+[0-9ivxlcdm]+\b)"
+                        r"\s", re.IGNORECASE)
+
+
+def _numbered_by_hand(divisions) -> bool:
+    """Do most of the book's chapter titles (at least two) start with a number of their
+    own? Numbering them again would print "Chapter 2" over "1.1 Python"."""
+    titles = [d.title for d in divisions if d.kind in (CHAPTER, APPENDIX)]
+    own = sum(bool(OWN_NUMBER.match(title)) for title in titles)
+    return own >= 2 and own * 2 > len(titles)
 
 
 def annotate(book: Book) -> Book:
@@ -34,6 +50,13 @@ def annotate(book: Book) -> Book:
     chapters = [d for d in own if d.kind != PART]
     structure.numbering = meta.numbering or (
         "chapters" if sum(d.kind in (CHAPTER, APPENDIX) for d in own) >= 2 else "none")
+    if meta.numbering is None and structure.numbering != "none" and _numbered_by_hand(own):
+        structure.numbering = "none"
+        book.notes.append(Finding(
+            "MS-016", INFO, "the chapter titles carry their own numbers (" + next(
+                d.title for d in own if OWN_NUMBER.match(d.title)) + "): Octavo does not "
+            "number the chapters again; set numbering = \"chapters\" to have it do so",
+            "metadata.toml"))
     structure.contents = meta.contents if meta.contents is not None else len(chapters) >= 2
     if structure.contents or len(chapters) >= 2 or any(d.kind in (PART, FRONT) for d in own):
         structure.layout = "book"

@@ -466,3 +466,22 @@ def test_list_markers_inside_a_sentence_across_pages_are_no_missing_text(tmp_pat
         "<p>A sentence that the layout never saw goes missing from the page.</p>"))
     context = CheckContext(lost, layout, {"pdf": tmp_path / "x.pdf"})
     assert "TXT-001" in {f.code for f in text_is_complete(context)}
+
+
+def test_a_heading_with_a_web_link_keeps_its_text_as_its_bookmark(tmp_path):
+    """The address printed after a web link (for paper) is not put in a heading: it
+    would be in the bookmark and the running head too, and PDF-005 found no bookmark
+    for the heading (the fuzz found it). A link in the text still shows its address."""
+    folder = manuscript(tmp_path / "m", "# A Book\n\n## Notes on [the harbour](https://example.org/h)"
+                        "\n\nSee [the map](https://example.org/map) for the quay.\n")
+    book = load_book(folder)
+    layout = render(book, PAGED_CSS)
+    write_screen_pdf(layout, book, tmp_path / "x.pdf")
+    with pikepdf.open(tmp_path / "x.pdf") as pdf, pdf.open_outline() as outline:
+        titles = [item.title for top in outline.root for item in [top, *top.children]]
+    assert "Notes on the harbour" in titles
+    text = " ".join(page_texts(tmp_path / "x.pdf"))
+    assert "the map (example.org/map)" in text and "(example.org/h)" not in text
+    context = CheckContext(book, layout, {"pdf": tmp_path / "x.pdf"})
+    assert [f for check in PDF_CHECKS for f in check(context) if f.code == "PDF-005"] == []
+    assert [f for f in text_is_complete(context) if f.code.startswith("TXT")] == []

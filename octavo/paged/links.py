@@ -1,6 +1,7 @@
 """External links in the paged document (both PDFs share one layout): each gets the
 class `external` (coloured in styles/base.css), and its address is printed after it,
-for the reader of paper, unless the link's text already is the address.
+for the reader of paper, unless the link's text already is the address, or the link is
+in a heading (whose text is also its bookmark and its running head).
 
 An address may break only after a `/` or a `.`: a zero-width space is put there, and a
 word joiner after each hyphen (where a line could otherwise break). The text checks
@@ -18,6 +19,7 @@ EXTERNAL = ("http", "https", "mailto")
 BREAK_AFTER = re.compile(r"([/.])(?=[^/.\s])")  # after / and ., not inside `//` or at the end
 HYPHEN = re.compile(r"-(?=\S)")
 ZERO_WIDTH_SPACE, WORD_JOINER = "\u200b", "\u2060"
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 URL_LIKE = re.compile(r"^(https?://|www\.|mailto:)\S+$", re.IGNORECASE)
 
 
@@ -28,7 +30,7 @@ def is_external(href: str | None) -> bool:
 def shown_url(link) -> str | None:
     """The address printed after an external link, or None when its text is the address."""
     href = link.get("href")
-    if not is_external(href):
+    if not is_external(href) or any(parent.tag in HEADINGS for parent in link.iterancestors()):
         return None
     shown = unquote(re.sub(r"^(https?://|mailto:)", "", href, flags=re.IGNORECASE))
     shown = shown.removesuffix("/") if shown.count("/") == 1 else shown

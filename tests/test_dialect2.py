@@ -147,6 +147,12 @@ def test_bad_tex_is_a_one_line_error_with_file_and_line(tmp_path):
     assert caught.value.one_line().startswith(f"{folder / 'a.md'}:3: math $\\frac{{a}}$: "
                                               "\\frac needs two arguments")
     assert "\n" not in caught.value.one_line()
+    # ziamath draws `\\(` inline in a box 20,000 em high: the text after it left the page
+    (folder / "a.md").write_text("Text.\n\n- [x] $\\\\($ **lost words** here\n")
+    with pytest.raises(OctavoError) as caught:
+        load_book(folder)
+    assert caught.value.one_line().startswith(f"{folder / 'a.md'}:3: math $\\\\($: cannot "
+                                              "be typeset (its box has no sensible size)")
 
 
 # ---------- writing systems ----------

@@ -27,6 +27,7 @@ import re
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from math import isfinite
 
 import markdown
 from lxml import etree
@@ -43,6 +44,7 @@ MATH_CLASS = "arithmatex"  # what arithmatex and `EquationLabels` give math elem
 REFERENCE_SIZE = 24.0
 MARGIN = 0.5  # reference units (≈ 0.02 em) around the ink, so no hairline is clipped
 ALLOWANCE_EM = 0.2  # how far an inline formula may reach into the leading (like TeX)
+MAX_HEIGHT_EM = 60  # taller than any page: a formula this tall is a broken one
 MAX_TEX = 2000  # characters in one formula: more is not a formula a book holds
 
 
@@ -207,6 +209,10 @@ def tex_to_svg(tex: str, display: bool) -> MathArt:
     width = (box.xmax - box.xmin + 2 * MARGIN) / REFERENCE_SIZE
     height = (box.ymax - box.ymin + 2 * MARGIN) / REFERENCE_SIZE
     depth = (-box.ymin + MARGIN) / REFERENCE_SIZE
+    if not all(isfinite(v) for v in (width, height, depth)) or width <= 0 \
+            or not 0 < height <= MAX_HEIGHT_EM:
+        # (ziamath gives `\\(` inline a box 20,000 em high, upside down)
+        raise MathError("cannot be typeset (its box has no sensible size)", tex)
     svg.attrib["width"] = f"{width * REFERENCE_SIZE:.3f}"
     svg.attrib["height"] = f"{height * REFERENCE_SIZE:.3f}"
     svg.attrib.pop("xmlns:xlink", None)

@@ -72,6 +72,16 @@ class Chapter:
         """The manuscript line where `text` (plain words, as extracted) starts."""
         return source_line(self.markdown, text)
 
+    def line_of_nth(self, raw: str, nth: int) -> int | None:
+        """The line of the `nth` (from 0) occurrence of `raw` Markdown in the chapter (else
+        `line_of(raw)`): a citation or reference written the same way twice."""
+        start = -1
+        for _ in range(nth + 1):
+            start = self.markdown.find(raw, start + 1)
+            if start < 0:
+                return self.line_of(raw)
+        return self.markdown.count("\n", 0, start) + 1
+
     def lines_of(self, texts: list[str]) -> list[int | None]:
         """`line_of` for each of `texts`, blocks in reading order: each is looked for from
         the line of the one before (so a repeated paragraph gets its own line), then

@@ -82,15 +82,6 @@ def _left_as_text(span) -> bool:
     return True
 
 
-def _source_line(chapter: Chapter, raw: str, nth: int) -> int | None:
-    start = -1
-    for _ in range(nth + 1):
-        start = chapter.markdown.find(raw, start + 1)
-        if start < 0:
-            return chapter.line_of(raw)
-    return chapter.markdown.count("\n", 0, start) + 1
-
-
 def _manuscript_file(book: Book, key: str, suffixes: tuple[str, ...]) -> Path:
     """A file named by a metadata key, refused outside the manuscript folder."""
     meta = book.metadata
@@ -174,7 +165,7 @@ def cite(book: Book, structure: Structure) -> None:
         raw = span.text_content()
         nth = seen.get((chapter.id, raw), 0)
         seen[(chapter.id, raw)] = nth + 1
-        line = _source_line(chapter, raw, nth)
+        line = chapter.line_of_nth(raw, nth)
         if span.get("data-problem"):
             raise OctavoError(span.get("data-problem"), chapter.source, line,
                               hint="cite in one bracket, refer to figures in another")

@@ -12,7 +12,7 @@ import difflib
 from lxml.html import builder as E
 
 from ..errors import OctavoError
-from ..manuscript.book import Book, Chapter
+from ..manuscript.book import Book
 from .model import Structure, Target
 from .terms import Terms
 
@@ -23,15 +23,6 @@ TARGETS = "data-targets"  # on a resolved xref: the ids it names, for "on page N
 def xref_spans(root):
     return [span for span in root.iter("span")
             if XREF_CLASS in (span.get("class") or "").split() and span.get("data-refs")]
-
-
-def _line(chapter: Chapter, raw: str, nth: int) -> int | None:
-    start = -1
-    for _ in range(nth + 1):
-        start = chapter.markdown.find(raw, start + 1)
-        if start < 0:
-            return chapter.line_of(raw)
-    return chapter.markdown.count("\n", 0, start) + 1
 
 
 def resolve(book: Book, structure: Structure, terms: Terms) -> None:
@@ -47,7 +38,7 @@ def resolve(book: Book, structure: Structure, terms: Terms) -> None:
                     close = difflib.get_close_matches(label, list(structure.targets), n=1)
                     raise OctavoError(f"{raw} refers to {label!r}, which no figure, table, "
                                       "equation, listing or heading has", chapter.source,
-                                      _line(chapter, raw, nth),
+                                      chapter.line_of_nth(raw, nth),
                                       hint=f"did you mean @{close[0]}?" if close else
                                       "label it, e.g. `::: figure {#fig:name}` or "
                                       "`## Heading {#sec:name}`")

@@ -1,13 +1,16 @@
-"""Synthetic manuscripts for the benchmark: ~10, ~100 and ~300 A5 pages.
+"""Synthetic manuscripts for the benchmark: ~10, ~100, ~300 or ~400 A5 pages.
 
     .venv/bin/python bench/generate.py OUT_DIR [--pages 300] [--seed 7]
+        [--chapters 20] [--words-per-figure 2500] [--words-per-note 45]
 
 A manuscript is an Octavo manuscript folder: metadata.toml, one Markdown file per
 chapter (a `#` heading, `##` subheadings, footnotes) and `images/` with one generated,
-photo-like JPEG per figure, a figure about every 8 pages in the `::: figure` syntax of
-manuscript/article.md. The text is English-like (common words, sentences of varied
-length, commas, the odd quotation) and never repeats a sentence, so the text checks
-compare real sentences. Everything is a pure function of (pages, seed).
+photo-like JPEG per figure, a figure about every 8 pages (or every `words_per_figure`
+words) in the `::: figure` syntax of manuscript/article.md, a note about every 1.4
+pages (or every `words_per_note` words). The text is English-like (common words,
+sentences of varied length, commas, the odd quotation) and never repeats a sentence,
+so the text checks compare real sentences. Everything is a pure function of the
+arguments.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import re
 from pathlib import Path
 
 WORDS_PER_PAGE = 265  # calibrated: text and notes of one A5 page of styles/base.css
@@ -116,12 +120,19 @@ def chapter_count(pages: int) -> int:
     return max(2, min(12, round(pages / 25)))
 
 
-def make_manuscript(folder: Path, pages: int, seed: int = 7) -> Path:
-    """Write a manuscript of about `pages` A5 pages into `folder` (created); returns it."""
+def make_manuscript(folder: Path, pages: int, seed: int = 7, chapters: int | None = None,
+                    words_per_figure: int | None = None,
+                    words_per_note: int | None = None) -> Path:
+    """Write a manuscript of about `pages` A5 pages into `folder` (created); returns it.
+
+    `chapters`: how many (default: one per ~25 pages, 2 to 12); `words_per_figure`,
+    `words_per_note`: a figure, a note about every so many words of text (default: a
+    figure every 8 pages, 0.7 notes a page)."""
     folder = Path(folder)
     (folder / "images").mkdir(parents=True, exist_ok=True)
     writer = Writer(seed * 1000 + pages)
-    chapters = chapter_count(pages)
+    chapters = chapters or chapter_count(pages)
+    figure_pages = words_per_figure / WORDS_PER_PAGE if words_per_figure else PAGES_PER_FIGURE
     pages_per_chapter = pages / chapters
     figure = 0
     names = []
@@ -138,16 +149,30 @@ def make_manuscript(folder: Path, pages: int, seed: int = 7) -> Path:
                 next_heading += PAGES_PER_SUBHEADING
             words = writer.random.randint(60, 170)
             text = writer.paragraph(words)
-            if writer.random.random() < NOTES_PER_PAGE * words / WORDS_PER_PAGE:
-                notes.append(writer.paragraph(writer.random.randint(12, 40)))
-                cut = text.find(". ", len(text) // 2)
-                marker = f"[^{len(notes)}]"
-                text = text[:cut + 1] + marker + text[cut + 1:] if cut > 0 else text + marker
+            if words_per_note is None:  # at most one note a paragraph
+                if writer.random.random() < NOTES_PER_PAGE * words / WORDS_PER_PAGE:
+                    notes.append(writer.paragraph(writer.random.randint(12, 40)))
+                    cut = text.find(". ", len(text) // 2)
+                    marker = f"[^{len(notes)}]"
+                    text = text[:cut + 1] + marker + text[cut + 1:] if cut > 0 \
+                        else text + marker
+            else:  # as many as the rate asks for, after a comma or a full stop
+                calls = words / words_per_note
+                count = int(calls) + (writer.random.random() < calls - int(calls))
+                cuts = sorted({match.start() for match in re.finditer(r"[.,] ", text)})
+                chosen = sorted(writer.random.sample(cuts, min(count, len(cuts))))
+                markers = []
+                for _ in chosen:
+                    notes.append(writer.paragraph(writer.random.randint(12, 40)))
+                    markers.append(f"[^{len(notes)}]")
+                for at, marker in reversed(list(zip(chosen, markers))):
+                    text = text[:at + 1] + marker + text[at + 1:]
             lines += [text, ""]
             advance = words / WORDS_PER_PAGE
             chapter_pages += advance
             page_cursor += advance
-            if page_cursor >= PAGES_PER_FIGURE * (figure + 1) - 4 and chapter_pages < budget - 1:
+            if page_cursor >= figure_pages * (figure + 1) - figure_pages / 2 \
+                    and chapter_pages < budget - 1:
                 figure += 1
                 landscape = figure % 4 != 0
                 size = (1600, 1067) if landscape else (1100, 1400)
@@ -183,8 +208,12 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--chapters", type=int)
+    parser.add_argument("--words-per-figure", type=int)
+    parser.add_argument("--words-per-note", type=int)
     args = parser.parse_args()
-    print(make_manuscript(args.out, args.pages, args.seed))
+    print(make_manuscript(args.out, args.pages, args.seed, args.chapters,
+                          args.words_per_figure, args.words_per_note))
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ from .booklet.impose import BookletInfo, impose_booklet, refusal
 from .booklet.instructions import print_instructions
 from .errors import OctavoError
 from .runner.cache import BuildCache
+from .runner.parts import PartCache, layout_workers
 from .checks import ERROR, CheckContext, Finding, read_shared
 from .checks.text import expected_sentences
 from .checks.registry import (BOOK_CHECKS, BOOKLET_CHECKS, FAST_CHECKS, LAYOUT_AND_EPUB_CHECKS,
-                              PDF_TEXT_CHECKS, fast_checks, start_validators)
+                              PDF_CHECKS, PDF_TEXT_CHECKS, fast_checks, start_validators)
 from .epub.writer import EpubInfo, prepare_epub, write_epub
 from .manuscript.book import Book
 from .manuscript.load import load_book
@@ -23,23 +24,25 @@ from .options import BuildOptions  # noqa: F401 - defined there, light to import
 from .runner.outputs import Outputs
 from .runner.parallel import Job, Jobs
 from .runner.progress import Progress, show_progress
-from .pdfread.text import adopt_texts, read_pages, remember
+from .pdfread.text import adopt_texts, remember
+from .paged.assemble import assemble
+from .paged.pagination import BookLayout, lay_out_parts
 from .paged.proof import write_proof_sheet
-from .paged.render import PAGED_CSS, Layout, page_starts, render
-from .paged.write import print_from_tagged, screen_from_tagged, screen_images, write_tagged_pdf
+from .paged.write import pdf_identity, print_from_tagged, screen_from_tagged, screen_images
 from .report import for_release, write_report
 
 
 @dataclass
 class BuildResult:
     book: Book
-    layout: Layout
+    layout: BookLayout
     outputs: dict[str, Path] = field(default_factory=dict)  # kind -> final path
     booklet: BookletInfo | None = None
     epub: EpubInfo | None = None
     findings: list[Finding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)  # kinds kept from the last build (cache)
+    laid_out: list[str] = field(default_factory=list)  # parts laid out (the others were kept)
 
 
 class Stopwatch:
@@ -63,7 +66,6 @@ OUTPUT_SUFFIXES = {"pdf": ".pdf", "print-pdf": "-print.pdf", "booklet": "-bookle
                    "booklet-txt": "-booklet.txt", "epub": ".epub",
                    "proof": "-proof.png"}  # kind -> file name after the slug
 BOOKLET_KINDS = ("booklet", "booklet-txt")  # the booklet and its instructions: made together
-PAGED_KINDS = ("pdf", "print-pdf")  # made from the layout (booklet and proof: from the PDFs)
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -72,35 +74,44 @@ def build(options: BuildOptions) -> BuildResult:
     cache = BuildCache(options)                                    # a hash of each output's inputs
     if cache.up_to_date():                                         # nothing changed: keep it all
         return clock.done(cache.reuse(result, annotate(load_book(options.manuscript))))
-    book = result.book = load_book(options.manuscript, apart=Job)  # manuscript → Book
-    annotate(book)                                                 # numbers, references, index
-    clock.lap("load")
-    with Outputs(options.out) as outputs, Jobs() as jobs:          # all or nothing; two cores
-        epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles)  # the EPUB's images, fonts
+    with Outputs(options.out) as outputs, Jobs() as jobs, \
+            layout_workers(options, cache) as workers:             # forked now, warming up
+        kept = PartCache(options, cache.styles, outputs)           # parts and results kept
+        book = result.book = load_book(options.manuscript, apart=Job, memo=kept.memo)
+        annotate(book)                                             # numbers, references, index
+        clock.lap("load")
+        epub_parts = jobs.fork(prepare_epub, book, cache.styles, kept.memo)  # images, fonts
         linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS, CheckContext(book))
-        if cache.needs_layout(PAGED_KINDS):                        # only when a PDF is remade
-            result.layout = render(book, PAGED_CSS, cache.styles)  # one layout, every PDF
-            cache.laid_out(result.layout, page_starts(result.layout))  # page list, page map
+        layout = result.layout = lay_out_parts(                    # a document per chapter
+            book, lambda parts: kept.lay_out(parts, book, workers))  # on every core (or kept),
+        workers.close()                                            # then contents and index
+        cache.laid_out(layout, layout.page_starts)
+        result.laid_out = kept.made_parts
         clock.lap("layout")
-        layout, made = result.layout, cache.outputs(outputs)
+        made = cache.outputs(outputs)
         screen, printed, booklet, text, epub, proof = made.targets(book.metadata.slug,
                                                                    OUTPUT_SUFFIXES)
-        parts = epub_parts.result() if epub else epub_parts.cancel()  # None: the EPUB is kept
-        epub_job = jobs.meanwhile(epub_edition, options, cache, book, layout, made, parts)
-        images = jobs.fork(screen_images, layout, book, when=screen)  # wanted once written
-        tagged = write_tagged_pdf(layout, book, outputs.scratch("tagged")) if screen or printed \
-            else None                                              # the one WeasyPrint write
-        print_job = jobs.fork(print_from_tagged, tagged, layout, book, printed, when=printed)
-        pages_job = jobs.fork(read_pages_once, options, cache, tagged or made.current("print-pdf"),
-                              proof)                               # pdfium: proof and text
+        images = jobs.fork(screen_images, layout, book, kept.memo, when=screen)
+        tagged = assemble(layout, outputs.scratch("tagged")) if screen or printed \
+            else None                                              # the parts as one book
+        print_job = jobs.fork(print_from_tagged, tagged, layout, pdf_identity(book), printed,
+                              when=printed)                       # crop marks, PDF/X-4
+        pages_job = jobs.fork(read_pages_once, options, cache, tagged or made.current(
+            "print-pdf"), proof, layout.page_keys(), kept.memo)   # proof sheet, text
         if screen:
-            screen_from_tagged(tagged, screen, images.result(),    # trimmed, images downsampled
-                               layout.pages.labels)                # roman front matter
-        context = finished(options, cache, book, layout, made, print_job)  # PDFs made: so
-        booklet_job = jobs.meanwhile(booklet_edition, options, cache, context, booklet, text)
+            screen_from_tagged(tagged, screen, images.result())    # trimmed, images smaller
+        epub_inputs = epub_parts.result() if epub else epub_parts.cancel()  # None: EPUB kept
+        epub_job = jobs.fork(epub_edition, options, cache, book, layout, made, epub_inputs,
+                             kept.memo)
+        print_job.result()                                         # the print PDF made:
+        booklet_job = jobs.fork(booklet_edition, options, cache, CheckContext(
+            book, layout, made.paths), booklet, text)             # imposed, checked
+        context = finished(options, cache, book, layout, made, kept.memo)  # every PDF made
+        pdf_job = jobs.fork(early_checks, options, cache, PDF_CHECKS, context)  # checked
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
         clock.lap("outputs")
-        later = pending_checks(options, cache, context, booklet_job, pages_job)
+        later = pending_checks(options, cache, context, booklet_job, pages_job, pdf_job,
+                               kept.memo)
         result.findings = for_release(run_checks(options, cache, result, made.paths,
                                                  linted.result() | epub_job.result()[1], later),
                                       options.release)
@@ -109,6 +120,7 @@ def build(options: BuildOptions) -> BuildResult:
             result.booklet = None
             for kind in BOOKLET_KINDS:
                 made.drop(kind)
+        kept.keep()                                                # for the next build
         clock.lap("checks")
     result.outputs = made.finals()                                 # published
     cache.save(result)
@@ -116,13 +128,12 @@ def build(options: BuildOptions) -> BuildResult:
     return clock.done(result)
 
 
-def finished(options: BuildOptions, cache: BuildCache, book: Book, layout: Layout | None,
-             made, print_job) -> CheckContext:
-    """What the checks read once every PDF is made (the print PDF by `print_job`).
-    Whether the print PDF draws the screen PDF's pages is found out here, once, before
-    the checks split between processes (only if a check must run)."""
-    print_job.result()
-    context = CheckContext(book, layout, made.paths)
+def finished(options: BuildOptions, cache: BuildCache, book: Book, layout: BookLayout,
+             made, memo=None) -> CheckContext:
+    """What the checks read once every PDF is made. Whether the print PDF draws the
+    screen PDF's pages is found out here, once, before the checks split between
+    processes (only if a check must run)."""
+    context = CheckContext(book, layout, made.paths, memo=memo)
     if options.checks and cache.must_run(FAST_CHECKS):
         read_shared(context)
     return context
@@ -154,53 +165,58 @@ def booklet_edition(options: BuildOptions, cache: BuildCache, context: CheckCont
     return info, early_checks(options, cache, BOOKLET_CHECKS, context), refused
 
 
-def read_pages_once(options: BuildOptions, cache: BuildCache, pdf: Path,
-                    proof: Path | None) -> tuple[Path, tuple | None]:
+def read_pages_once(options: BuildOptions, cache: BuildCache, pdf: Path, proof: Path | None,
+                    keys: list[str], memo) -> tuple[Path, tuple | None]:
     """The proof sheet, unless it is kept (`proof` None), drawn in the pass that reads
     every page's text back for the text checks, if they must run (pdfium loads each page
-    once). `pdf`: the working PDF, or the print PDF when the PDFs were kept (the same
-    pages and images); `text_checks` takes the text as the screen PDF's when both draw
-    the same pages (`adopt_texts`)."""
+    once; a page an earlier build saw, by `keys`, is not loaded: `memo` keeps its
+    picture and text). `pdf`: the working PDF, or the print PDF when the PDFs were kept
+    (the same pages and images); `text_checks` takes the text as the screen PDF's when
+    both draw the same pages (`adopt_texts`)."""
     read = options.checks and bool(cache.must_run(PDF_TEXT_CHECKS))
-    if proof:
-        write_proof_sheet(pdf, proof, read_text=read)
-    return pdf, read_pages(pdf) if read else None
+    if not proof and not read:
+        return pdf, None
+    _, texts = write_proof_sheet(pdf, proof, read_text=read, memo=memo, keys=keys)
+    return pdf, texts
 
 
 def pending_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
-                   booklet_job, pages_job) -> list:
+                   booklet_job, pages_job, pdf_job, memo) -> list:
     """`run_checks`' `later`: the text checks, run last, here, on the text the pages job
-    read; the booklet's check, run in its child."""
-    return [(PDF_TEXT_CHECKS, lambda: text_checks(options, cache, context, pages_job)),
+    read; the booklet's check and the PDF checks, run in their children meanwhile."""
+    return [(PDF_CHECKS, pdf_job.result),
+            (PDF_TEXT_CHECKS, lambda: text_checks(options, cache, context, pages_job, memo)),
             (BOOKLET_CHECKS, lambda: booklet_job.result()[1])]
 
 
 def text_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
-                pages_job) -> dict:
+                pages_job, memo=None) -> dict:
     """The text checks, on the text `read_pages_once` read from the working PDF: it is the
     screen PDF's text when both draw the same pages (`adopt_texts`); if not, the checks
     read the screen PDF itself."""
     if options.checks:
-        expected_sentences(context.book)  # while the text is read
+        expected_sentences(context.book, True, memo)  # while the text is read (as printed)
     read, texts = pages_job.result()
     if not options.checks or texts is None:
         return {}
     remember(read, texts)
     if "pdf" in context.outputs and read != context.outputs["pdf"]:
-        adopt_texts(read, context.outputs["pdf"], texts)
+        pair = "print-pdf/pdf" if read == context.outputs.get("print-pdf") else "working/pdf"
+        adopt_texts(read, context.outputs["pdf"], texts,
+                    (memo, context.layout.page_keys(), pair) if memo is not None else None)
     return early_checks(options, cache, PDF_TEXT_CHECKS, context)
 
 
-def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: Layout | None,
-                 made, parts) -> tuple[EpubInfo | None, dict]:
+def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: BookLayout,
+                 made, parts, memo=None) -> tuple[EpubInfo | None, dict]:
     """The EPUB, unless it is kept (`parts` None), with the PDF's page list; then the checks
-    that read only the Book, the layout and the EPUB. Forked while the PDF is written."""
+    that read only the Book, the layout and the EPUB. Forked while the PDF is made."""
     epub = made.current("epub") if "epub" not in made.kept else None
-    made_epub = write_epub(book, epub, cache.page_starts(), styles=cache.styles,
-                           parts=parts, pages=cache.page_map()) if epub else None
-    if layout is None:  # the PDFs were kept: `run_checks` lays the book out if it must
-        return made_epub, {}
+    made_epub = write_epub(book, epub, layout.page_starts, styles=cache.styles,
+                           parts=parts, pages=layout.pages) if epub else None
     context = CheckContext(book, layout, made.paths, epub=cache.kept_infos(made_epub, None)[0])
+    if options.checks:
+        expected_sentences(book, False, memo)  # (the EPUB's: no printed addresses)
     return made_epub, early_checks(options, cache, LAYOUT_AND_EPUB_CHECKS, context)
 
 
@@ -224,9 +240,7 @@ def run_checks(options: BuildOptions, cache: BuildCache, result: BuildResult,
     `early`: results of checks already run elsewhere; `later`: (checks, results) pairs:
     checks run meanwhile elsewhere (or last, here) and a function that waits for their
     results. Each is called, checks or not: the jobs they wait for make outputs too."""
-    def layout():  # made late only if a check that reads it must run again
-        if result.layout is None:
-            result.layout = render(result.book, PAGED_CSS, cache.styles)
+    def layout():
         return result.layout
     context = CheckContext(result.book, result.layout, outputs, result.booklet, result.epub)
     kept = cache.cached_validators() if options.validate else None

@@ -77,6 +77,20 @@ def _describe(changes, roots: list[Path]) -> str:
     return shown if len(shown) < 200 else shown[:197] + "…"
 
 
+def _warm_up(options) -> None:
+    """Parse the stylesheets, find the fonts and read the hyphenation dictionary here,
+    once: each rebuild's child, and the layout workers it forks, inherit them (a
+    stylesheet saved later is parsed again: `paged.render.shared_styles`)."""
+    from .manuscript.metadata import load_metadata
+    from .paged.render import warm_up
+    try:
+        metadata = load_metadata(Path(options.manuscript))
+        warm_up(Path(options.styles or STYLES), metadata.language, Path(options.manuscript),
+                metadata.design)  # the book's design: the styles its workers lay out with
+    except Exception:  # noqa: BLE001 - a broken manuscript is reported by the first build
+        pass
+
+
 def watch(options, time_limit: float = DEFAULT_TIME_LIMIT,
           memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
           stop: threading.Event | None = None) -> int:
@@ -85,6 +99,7 @@ def watch(options, time_limit: float = DEFAULT_TIME_LIMIT,
     from watchfiles import watch as changes_in
 
     from . import build  # noqa: F401 - imported once here: each rebuild's child inherits it
+    _warm_up(options)
     roots = [Path(options.manuscript).resolve(), Path(options.styles or STYLES).resolve()]
     out = Path(options.out).resolve()
 

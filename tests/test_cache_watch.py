@@ -127,6 +127,39 @@ def test_no_cache_remakes_everything_byte_identical(book):
         {kind: data for kind, (data, _) in before.items()}  # reproducible, with two processes
 
 
+def test_editing_one_chapter_lays_out_that_chapter_alone_and_equals_a_clean_build(
+        tmp_path, monkeypatch):
+    """A chapter grows by a page: only it is laid out again (the later chapters keep their
+    layout and are renumbered), and every output is byte for byte a clean build's."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")
+    manuscript = tmp_path / "book"
+    shutil.copytree(FIXTURES / "book", manuscript)
+    options = BuildOptions(manuscript=manuscript, out=tmp_path / "dist", quiet=True)
+    first = build(options)
+    assert sorted(first.laid_out) == sorted(part.name for part in first.layout.parts)
+    harbour = manuscript / "02-harbour.md"
+    text = harbour.read_text(encoding="utf-8")
+    added = ("\n\nThe harbour master kept a ledger of every boat that came in, its cargo "
+             "and its crew, and the keepers read it on their days ashore. " * 4) * 6
+    harbour.write_text(text.replace("\n## The market", added + "\n\n## The market", 1),
+                       encoding="utf-8")
+    edited = build(options)
+    assert edited.laid_out == ["ch2", "contents"]  # (the contents: ch3's new page number)
+    assert edited.layout.page_count > first.layout.page_count  # later pages renumbered
+    clean = build(BuildOptions(manuscript=manuscript, out=tmp_path / "clean", quiet=True,
+                               cache=False))
+    assert sorted(clean.laid_out) == sorted(part.name for part in clean.layout.parts)
+    assert sorted(edited.outputs) == sorted(clean.outputs) == sorted(KINDS)
+    different = [kind for kind in KINDS if Path(edited.outputs[kind]).read_bytes()
+                 != Path(clean.outputs[kind]).read_bytes()]
+    assert different == []
+    assert edited.findings == clean.findings  # the checks, read partly from kept pages
+    winter = next(index for index, part in enumerate(edited.layout.parts) if part.name == "ch3")
+    last_text = edited.layout.pages_of(winter)[-1]
+    whole = page_texts(edited.outputs["pdf"], body_only=False)[last_text - 1]
+    assert whole.split()[-1] == edited.layout.pages.labels[last_text - 1]  # the book's folio
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1500000000"}
     env.pop("CI", None)

@@ -27,9 +27,10 @@ from octavo.checks.text import epub_text_is_complete, text_is_complete
 from octavo.errors import OctavoError
 from octavo.manuscript.load import load_book
 from octavo.options import STYLES
-from octavo.paged.render import PAGED_CSS, render
+from octavo.paged.pagination import lay_out_book
+from octavo.paged.render import PAGED_CSS
+from octavo.paged.assemble import write_print_pdf, write_screen_pdf
 from octavo.pdfread.text import TRAILING_MARKERS, page_texts
-from octavo.paged.write import write_print_pdf, write_screen_pdf
 
 PARAGRAPH = ("The harbour wakes before the town does, and the first boats leave while the "
              "lamps on the quay are still lit against the grey water of the bay. ")
@@ -123,7 +124,7 @@ def test_character_without_glyph_is_ms007_and_pdf002(tmp_path):
     findings = [f for f in lint(folder) if f.code == "MS-007"]
     assert [(f.where, "U+F0000" in f.message) for f in findings] == [("text.md:1", True)]
     book = load_book(folder)
-    layout = render(book, PAGED_CSS)
+    layout = lay_out_book(book, PAGED_CSS)
     write_screen_pdf(layout, book, tmp_path / "x.pdf")
     context = CheckContext(book, layout, {"pdf": tmp_path / "x.pdf"})
     pdf_findings = [f for check in PDF_CHECKS for f in check(context)]
@@ -154,7 +155,7 @@ def small(tmp_path_factory):
     out = folder.parent / "out"
     out.mkdir()
     book = load_book(folder)
-    layout = render(book, PAGED_CSS)
+    layout = lay_out_book(book, PAGED_CSS)
     outputs = {"pdf": out / "s.pdf", "print-pdf": out / "p.pdf", "booklet": out / "b.pdf"}
     write_screen_pdf(layout, book, outputs["pdf"])
     write_print_pdf(layout, book, outputs["print-pdf"])
@@ -250,7 +251,7 @@ def test_paragraph_deleted_from_pdf_is_txt001(small, tmp_path):
     shorter = copy.deepcopy(book)
     victim = shorter.chapters[0].body.findall("p")[2]  # "On morning 20 …", line 11
     victim.getparent().remove(victim)
-    layout = render(shorter, PAGED_CSS)
+    layout = lay_out_book(shorter, PAGED_CSS)
     write_screen_pdf(layout, shorter, tmp_path / "short.pdf")
     findings = run([text_is_complete], book, layout, {"pdf": tmp_path / "short.pdf"})
     missing = [f for f in findings if f.code == "TXT-001"]
@@ -335,7 +336,7 @@ def test_widows_orphans_and_split_figures_are_found(tmp_path):
     styles = styles_with(tmp_path, "p, li { orphans: 1; widows: 1; } "
                          "figure { break-inside: auto; page-break-inside: auto; } "
                          "figure img { max-height: none; } figcaption { break-before: auto; }")
-    layout = render(book, PAGED_CSS, styles_dir=styles)
+    layout = lay_out_book(book, PAGED_CSS, styles_dir=styles)
     context = CheckContext(book, layout, {})
     found = codes(no_widows_or_orphans(context) + figures_keep_their_captions(context))
     assert "LAY-003" in found
@@ -343,13 +344,74 @@ def test_widows_orphans_and_split_figures_are_found(tmp_path):
 
 
 def test_hole_before_a_figure_that_cannot_move_is_lay001(tmp_path):
+    """A rule before the figure and a heading after it: it cannot move either way."""
     folder = manuscript(tmp_path / "m", "\n\n".join(
-        [PARAGRAPH * 22, figure("images/tall.jpg"), "## Next section", PARAGRAPH * 12]),
+        [PARAGRAPH * 22, "---", figure("images/tall.jpg"), "## Next section",
+         PARAGRAPH * 12]),
         {"tall.jpg": (1200, 1800)})
     book = load_book(folder)
-    layout = render(book, PAGED_CSS)
+    layout = lay_out_book(book, PAGED_CSS)
     findings = pages_are_full(CheckContext(book, layout, {"pdf": Path("x.pdf")}))
     assert [f.code for f in findings] == ["LAY-001"]
+
+
+def test_a_page_full_of_notes_is_full_not_a_hole(tmp_path):
+    """A note every ~45 words: the notes take over a third of each page. LAY-001 counts the
+    footnote area as filled (it reported such pages as holes), and the fill is what the
+    page really holds: its last line and its notes reach the foot of the page."""
+    blocks = []
+    notes = []
+    for paragraph in range(60):
+        first = 10 * paragraph
+        blocks.append(f"{sentences(first, 1)}[^n{first}] {sentences(first + 1, 1)}")
+        notes.append(f"[^n{first}]: {sentences(first + 5000, 1)} {sentences(first + 7000, 1)}")
+    folder = manuscript(tmp_path / "m", "\n\n".join(blocks + notes) + "\n")
+    book = load_book(folder)
+    layout = lay_out_book(book, PAGED_CSS)
+    # notes on more than a third of the text block: the text alone fills less than 70 %
+    with_notes = [fill for fill in layout.fills if fill.is_text and fill.notes_mm > 169 / 3]
+    assert len(with_notes) >= 5
+    last = [fill for fill in layout.fills if fill.is_text][-1]
+    assert all(fill.fill > 0.9 for fill in with_notes if fill.page != last.page)
+    assert pages_are_full(CheckContext(book, layout, {"pdf": Path("x.pdf")})) == []
+
+
+def test_pages_with_notes_are_predicted_as_weasyprint_lays_them_out(tmp_path):
+    """Figure placement guesses pages without laying them out (paged/flow.py): with a
+    note every ~45 words, notes that do not fit at a page's foot go to the next one
+    (and those after them), the area stops at its max-height, and a line is fitted by
+    sending notes on. The guess from the measured blocks breaks every page where
+    WeasyPrint did, each as full."""
+    import weasyprint
+    from lxml import html as lxml_html
+    from octavo.manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
+    from octavo.paged import flow as flow_model
+    from octavo.paged.document import paged_parts
+    from octavo.paged.layout_map import page_fill
+    from octavo.paged.placement import arrange, children_of
+    from octavo.paged.render import load_styles
+    blocks, notes = [], []
+    for paragraph in range(70):
+        first = 10 * paragraph
+        length = 1 + paragraph % 4
+        blocks.append(f"{sentences(first, 1)}[^n{first}] {sentences(first + 1, length)}")
+        notes.append(f"[^n{first}]: {sentences(first + 5000, 1 + (paragraph * 7) % 4)}")
+    folder = manuscript(tmp_path / "m", "\n\n".join(blocks + notes) + "\n")
+    book = load_book(folder)
+    styles = load_styles(PAGED_CSS, STYLES)
+    part = next(part for part in paged_parts(book) if part.chapter)
+    fetcher = SafeFetcher([folder, STYLES], aliases={MANUSCRIPT_URL: folder})
+    document = weasyprint.HTML(string=part.html, base_url=MANUSCRIPT_URL,
+                               url_fetcher=fetcher).render(
+        stylesheets=styles.css, color_profiles=styles.color_profiles)
+    children = children_of(lxml_html.document_fromstring(part.html)
+                           .get_element_by_id(part.chapter))
+    measured = flow_model.measure(document, part.chapter, arrange(children, {}))
+    guessed, _ = flow_model.paginate(measured, flow_model.items(measured, measured.blocks, {}))
+    fills = page_fill(document)
+    assert any(piece.carried for block in measured.blocks for piece in block.slices)
+    assert [page.last_key for page in guessed] == [fill.last_key for fill in fills]
+    assert all(abs(page.fill - fill.fill) < 0.02 for page, fill in zip(guessed, fills))
 
 
 def test_renderer_warnings_and_refusals_are_findings(tmp_path):
@@ -357,7 +419,7 @@ def test_renderer_warnings_and_refusals_are_findings(tmp_path):
     styles = styles_with(tmp_path, "p { text-wobble: 3; } "
                          "body { background: url(https://example.invalid/x.png); }")
     book = load_book(folder)
-    layout = render(book, PAGED_CSS, styles_dir=styles)
+    layout = lay_out_book(book, PAGED_CSS, styles_dir=styles)
     found = run(PDF_CHECKS, book, layout, {})
     assert {"PDF-009", "PDF-010"} <= codes(found)
 
@@ -430,7 +492,7 @@ def test_notes_at_the_foot_of_pages_do_not_break_sentences(tmp_path):
     (folder / "metadata.toml").write_text(METADATA.replace('["text.md"]', str(chapters))
                                           .replace("'", '"'), encoding="utf-8")
     book = load_book(folder)
-    layout = render(book, PAGED_CSS)
+    layout = lay_out_book(book, PAGED_CSS)
     write_screen_pdf(layout, book, tmp_path / "notes.pdf")
     assert layout.page_count >= 8
     findings = run([text_is_complete], book, layout, {"pdf": tmp_path / "notes.pdf"})
@@ -455,7 +517,7 @@ def test_list_markers_inside_a_sentence_across_pages_are_no_missing_text(tmp_pat
     folder = manuscript(tmp_path / "m", "1. The first item\n2. The second item\n\n"
                         + "\n\n".join(sentences(n, 6) for n in range(1, 60, 6)) + "\n")
     book = load_book(folder)
-    layout = render(book, PAGED_CSS)
+    layout = lay_out_book(book, PAGED_CSS)
     write_screen_pdf(layout, book, tmp_path / "x.pdf")
     texts = page_texts(tmp_path / "x.pdf")
     assert any(TRAILING_MARKERS.search(text) for text in texts), texts  # the case
@@ -475,7 +537,7 @@ def test_a_heading_with_a_web_link_keeps_its_text_as_its_bookmark(tmp_path):
     folder = manuscript(tmp_path / "m", "# A Book\n\n## Notes on [the harbour](https://example.org/h)"
                         "\n\nSee [the map](https://example.org/map) for the quay.\n")
     book = load_book(folder)
-    layout = render(book, PAGED_CSS)
+    layout = lay_out_book(book, PAGED_CSS)
     write_screen_pdf(layout, book, tmp_path / "x.pdf")
     with pikepdf.open(tmp_path / "x.pdf") as pdf, pdf.open_outline() as outline:
         titles = [item.title for top in outline.root for item in [top, *top.children]]

@@ -29,8 +29,9 @@ from octavo.errors import OctavoError
 from octavo.manuscript.book import Book
 from octavo.manuscript.load import load_book
 from octavo.manuscript.pages import PageStart
-from octavo.paged.render import PAGED_CSS, page_starts, render
-from octavo.paged.write import write_screen_pdf
+from octavo.paged.pagination import lay_out_book
+from octavo.paged.render import PAGED_CSS
+from octavo.paged.assemble import write_screen_pdf
 from octavo.checks.validators import ace_command, run_ace, run_epubcheck
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,8 +88,8 @@ class Builds:
             folder = MANUSCRIPTS[name]
             originals = {p: _digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
             book = load_book(folder)
-            layout = render(book, PAGED_CSS)
-            starts = page_starts(layout)
+            layout = lay_out_book(book, PAGED_CSS)
+            starts = layout.page_starts
             epub = self.folder / f"{name}.epub"
             info = write_epub(book, epub, starts)
             pdf = None

@@ -197,7 +197,8 @@ def test_a_note_call_never_starts_a_line(tmp_path):
     each one character longer than the last, put the call at every place on a line.
     """
     import shutil
-    from octavo.paged.render import PAGED_CSS, render
+    from octavo.paged.pagination import lay_out_book
+    from octavo.paged.render import PAGED_CSS
     folder = tmp_path / "m"
     shutil.copytree(FIXTURES / "plain", folder)
     words = ("Work border harvest in quiet, museum one hand window and summer in which. "
@@ -208,8 +209,8 @@ def test_a_note_call_never_starts_a_line(tmp_path):
                   for n in range(1, 41)]
     (folder / "text.md").write_text("# Calls\n\n" + "\n\n".join(paragraphs) + "\n",
                                     encoding="utf-8")
-    layout = render(load_book(folder), PAGED_CSS)
-    lines = list(_line_texts(layout.document))
+    layout = lay_out_book(load_book(folder), PAGED_CSS)
+    lines = [line for part in layout.parts for line in _line_texts(part.live.document)]
     assert sum("tance." in line for line in lines) == 40  # "dis-" may end the line before
     calls_first = [line for line in lines if " " in line and line.split(" ", 1)[0].isdigit()]
     # (a note's own first line starts "12. Note"; a folio is a number alone)

@@ -219,7 +219,7 @@ def test_print_pages_are_the_screen_pages_with_crop_marks(real_build, printed, t
                             trim[1] + 0.01 < y < trim[3] - 0.01)
     # Drawn differently, anywhere: the checks must read the print PDF on its own.
     def redrawn(pdf):
-        stream = pdf.pages[5].obj.Contents[1]
+        stream = max(pdf.pages[5].obj.Contents, key=lambda s: len(s.read_bytes()))  # the text
         stream.write(stream.read_bytes().replace(b"TJ", b"TJ\n", 1))
 
     def covered(pdf):  # a white box over the page, after the crop marks

@@ -22,6 +22,8 @@ class CheckContext:
     outputs: dict[str, Path] = field(default_factory=dict)  # kind -> path
     booklet: object | None = None  # booklet.BookletInfo
     epub: object | None = None  # epub.EpubInfo
+    memo: object | None = None  # the runner's Memo: results an earlier build read (a check
+    # gives the same findings with or without it)
 
 
 Check = Callable[[CheckContext], list[Finding]]
@@ -41,12 +43,27 @@ def text_source(context: CheckContext, kind: str) -> Path:
     same fonts (they come from one tagged write; `pdfread.walk.same_pages` compares them),
     so the text and glyphs of both are read once. Boxes, metadata and images are still
     read from each file."""
-    from ..pdfread.walk import same_pages
     path, screen = context.outputs[kind], context.outputs.get("pdf")
     if kind == "print-pdf" and screen is not None and screen.exists() and path.exists() \
-            and same_pages(screen, path):
+            and _same(context, screen, path):
         return screen
     return path
+
+
+_SAME: dict = {}  # (screen, print, their versions) -> same_pages' answer, in this process
+
+
+def _same(context: CheckContext, screen: Path, printed: Path) -> bool:
+    """`same_pages(screen, printed)`, once per file version, with the pages an earlier
+    build compared taken from the context's memo (`CheckContext.memo`)."""
+    from ..pdfread.walk import same_pages
+    key = tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns)
+                for path in (screen, printed))
+    if key not in _SAME:
+        layout, memo = context.layout, context.memo
+        keys = layout.page_keys() if memo is not None and hasattr(layout, "page_keys") else None
+        _SAME[key] = same_pages(screen, printed, (memo, keys, "pdf/print-pdf") if keys else None)
+    return _SAME[key]
 
 
 def read_shared(context: CheckContext) -> None:

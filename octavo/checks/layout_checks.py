@@ -1,15 +1,13 @@
-"""LAY- checks: holes, widows and orphans, figures parted from captions."""
+"""LAY- checks: holes, widows and orphans, figures parted from captions.
+
+They read what each part's layout noted (paged/layout_map.py: page fill, the lines of
+each paragraph on each page, figures and their captions), with the book's page
+numbers (paged/pagination.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from weasyprint.formatting_structure import boxes
-
-from ..paged.layout_map import walk_boxes
+from ..paged.placement import MIN_FILL  # a page of running text less full has a hole
 from . import ERROR, WARNING, CheckContext, Finding
-
-MIN_FILL = 0.70  # a page of running text less full than this has a hole
 
 
 def _page_name(context: CheckContext, page: int) -> str:
@@ -51,56 +49,22 @@ def pages_are_full(context: CheckContext) -> list[Finding]:
     return findings
 
 
-def _lines_by_page(document) -> dict[str, dict[int, int]]:
-    """block key -> {page: number of its lines on that page}."""
-    lines: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for number, page in enumerate(document.pages, 1):
-        for box, key in walk_boxes(page._page_box):
-            if isinstance(box, boxes.LineBox) and key:
-                lines[key][number] += 1
-    return lines
-
-
 def no_widows_or_orphans(context: CheckContext) -> list[Finding]:
     layout = context.layout
     if layout is None:
         return []
-    lines = _lines_by_page(layout.document)
-    repeated = {element.get("data-o") for chapter in context.book.chapters  # on every page
-                for head in chapter.body.iter("thead") for element in head.iter()}
-    findings = []
-    for key, pages in lines.items():
-        if len(pages) < 2 or not key.startswith("ch") or key in repeated:
-            continue
-        ordered = sorted(pages)
-        if pages[ordered[0]] == 1:
-            findings.append(Finding("LAY-002", WARNING, "an orphan: a paragraph's first line "
-                                    "alone at the foot of the page",
-                                    _page_name(context, ordered[0])))
-        if pages[ordered[-1]] == 1:
-            findings.append(Finding("LAY-002", WARNING, "a widow: a paragraph's last line "
-                                    "alone at the head of the page",
-                                    _page_name(context, ordered[-1])))
-    return findings
+    text = {"orphan": "an orphan: a paragraph's first line alone at the foot of the page",
+            "widow": "a widow: a paragraph's last line alone at the head of the page"}
+    return [Finding("LAY-002", WARNING, text[kind], _page_name(context, page))
+            for kind, page in layout.widows]
 
 
 def figures_keep_their_captions(context: CheckContext) -> list[Finding]:
     layout = context.layout
     if layout is None:
         return []
-    findings = []
-    for number, page in enumerate(layout.document.pages, 1):
-        for box, key in walk_boxes(page._page_box):
-            element = getattr(box, "element", None)
-            if element is None or element.tag != "figure" or not isinstance(box, boxes.BlockBox):
-                continue
-            tags = {getattr(child, "element", None).tag for child, _ in walk_boxes(box)
-                    if getattr(child, "element", None) is not None}
-            if ("img" in tags) != ("figcaption" in tags):
-                findings.append(Finding("LAY-003", ERROR, f"figure {element.get('id')} is split "
-                                        "from its caption across pages",
-                                        _page_name(context, number)))
-    return findings
+    return [Finding("LAY-003", ERROR, f"figure {figure} is split from its caption across "
+                    "pages", _page_name(context, page)) for figure, page in layout.splits]
 
 
 LAYOUT_CHECKS = [pages_are_full, no_widows_or_orphans, figures_keep_their_captions]

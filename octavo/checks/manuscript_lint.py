@@ -124,27 +124,28 @@ def _set_in(element, design) -> tuple[str, str]:
 
 
 def _all_text_nodes(body):
-    """(text, element, block) for every text node, code included."""
+    """(text, element it is set in) for every text node, code included."""
     for element in body.iter():
         if not isinstance(element.tag, str):
             continue
-        block = next((a for a in [element, *element.iterancestors()] if a.get("data-o")), element)
         if "footnote-backref" not in (element.get("class") or ""):  # the EPUB's ↑, in its font
-            yield element.text, element, block
+            yield element.text, element
         if element.getparent() is not None:
-            yield element.tail, element.getparent(), block
+            yield element.tail, element.getparent()
 
 
 def characters_have_glyphs(context: CheckContext) -> list[Finding]:
     """The fonts the design names must be installed; and a character no installed font
     draws prints as a box (PDF-002 finds the box in the PDF). The PDFs fall back from the
     design's font through the fonts of every script (styles/scripts.css) and then every
-    font fontconfig knows, so a character is reported only if none has it."""
+    font fontconfig knows, so a character is reported only if none has it. Each character
+    is looked at once, not at each occurrence."""
     covered_anywhere = installed_coverage()
     design = context.book.metadata.design
     findings, seen, missing = [], set(), set()
+    fine: set[str] = set()  # characters known to be drawn
     for chapter in context.book.chapters:
-        for text, element, block in _all_text_nodes(chapter.body):
+        for text, element in _all_text_nodes(chapter.body):
             if not text or text.isspace():
                 continue
             role, family = _set_in(element, design)
@@ -155,13 +156,20 @@ def characters_have_glyphs(context: CheckContext) -> list[Finding]:
                     findings.append(Finding("MS-007", ERROR, f"the {role} font {family} is not "
                                             f"installed ({install_hint(family)})"))
                 continue
+            if set(text) <= fine:
+                continue  # (most text nodes: a set comparison, not a loop in Python)
             if any(_is_code(node) and node.tag not in CODE_TAGS
                    for node in (element, *element.iterancestors())):
                 continue  # TeX: drawn as a formula, not as text
             for char in text:
-                if ord(char) in covered_anywhere or char in seen or _needs_no_glyph(char):
+                if ord(char) in covered_anywhere or _needs_no_glyph(char):
+                    fine.add(char)
+                    continue
+                if char in seen:
                     continue
                 seen.add(char)
+                block = next((a for a in [element, *element.iterancestors()]
+                              if a.get("data-o")), element)
                 findings.append(Finding("MS-007", ERROR, f"{char!r} (U+{ord(char):04X}) has no "
                                         f"glyph in {family}, the {role} font, nor in any "
                                         "installed font; it would print as a box",

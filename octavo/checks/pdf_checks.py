@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 from array import array
@@ -28,15 +27,30 @@ GLYPH_SIZE_PT = 24  # an image no larger is a glyph on a line (WeasyPrint draws 
 # emoji as images); the resolution checks look at pictures only
 
 
-@functools.lru_cache(maxsize=4)
-def _walked(path: Path, mtime: float, text: bool):  # (always all three: one cache key)
-    with pikepdf.open(path) as pdf:
-        return walk_pdf(pdf, text=text)
+_WALKED: dict[tuple, tuple] = {}  # (path, mtime, text) -> walk_pdf's answer
+WALKED_KEPT = 4
+
+
+def _walked(context: CheckContext, kind: str, path: Path, text: bool):
+    """`walk_pdf` of `path` (`kind`'s file, or the one standing in for it), once per file
+    version; pages an earlier build walked are taken from the memo, if the context has
+    one (`CheckContext.memo`)."""
+    key = (str(path), path.stat().st_mtime, text)
+    if key not in _WALKED:
+        layout, memo = context.layout, context.memo
+        keys = layout.page_keys() if memo is not None and hasattr(layout, "page_keys") else None
+        with pikepdf.open(path) as pdf:
+            found = walk_pdf(pdf, text=text, kept=(memo, keys, kind) if keys else None)
+        while len(_WALKED) >= WALKED_KEPT:
+            del _WALKED[next(iter(_WALKED))]
+        _WALKED[key] = found
+    return _WALKED[key]
 
 
 def _text_runs(context: CheckContext, kind: str):
     path = text_source(context, kind)
-    return _walked(path, path.stat().st_mtime, True)[1]
+    return _walked(context, "pdf" if path == context.outputs.get("pdf") else kind, path,
+                   True)[1]
 
 
 def _pdfs(context: CheckContext):
@@ -269,7 +283,7 @@ def image_resolution(context: CheckContext) -> list[Finding]:
     fills = context.layout.fills if context.layout is not None else []
     for kind, path in _pdfs(context):
         whole = text_source(context, kind) == path  # its text is walked anyway: one walk
-        images, _ = _walked(path, path.stat().st_mtime, whole)
+        images, _ = _walked(context, kind, path, whole)
         for placed in images:
             if max(placed.size_pt) <= GLYPH_SIZE_PT:
                 continue  # a glyph drawn as an image (a colour emoji), not a picture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import zipfile
 from collections import Counter
@@ -35,19 +37,19 @@ MIN_WORDS = 4  # shorter fragments ("1921.") are not distinctive enough to count
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\u00ad"))  # break hints the PDFs may hold
 
 
-def _blocks(book, urls: bool):
+def _blocks_of(chapter, urls: bool):
     """(chapter, element, text) of each paragraph, list item, caption, footnote and code
-    block, in order; `urls`: with the addresses the PDFs print after external links."""
-    for chapter in book.chapters:
-        for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th",
-                                         "pre", "caption", "dt", "dd"):
-            if element.tag in ("li", "dd") and element.find("p") is not None:
-                continue  # its paragraphs are blocks of their own
-            if element.tag == "p" and element.getparent().tag == "figcaption":
-                continue
-            if element.tag == "th" and any(a.tag == "thead" for a in element.iterancestors()):
-                continue  # a header row is repeated on every page the table runs over
-            yield chapter, element, comparable(cut_unreliable(_own_text(element, urls), GAP))
+    block of a chapter, in order; `urls`: with the addresses the PDFs print after
+    external links."""
+    for element in chapter.body.iter("p", "li", "figcaption", "h1", "h2", "h3", "td", "th",
+                                     "pre", "caption", "dt", "dd"):
+        if element.tag in ("li", "dd") and element.find("p") is not None:
+            continue  # its paragraphs are blocks of their own
+        if element.tag == "p" and element.getparent().tag == "figcaption":
+            continue
+        if element.tag == "th" and any(a.tag == "thead" for a in element.iterancestors()):
+            continue  # a header row is repeated on every page the table runs over
+        yield chapter, element, comparable(cut_unreliable(_own_text(element, urls), GAP))
 
 
 def comparable(text: str) -> str:
@@ -143,39 +145,58 @@ class ExpectedText:
         return iter(self.items)
 
 
-def sentences(book, urls: bool = False) -> ExpectedText:
+def sentences(book, urls: bool = False, memo=None) -> ExpectedText:
     """Every distinctive sentence of the manuscript; a code block counts as one.
 
     `kind` is text, caption, note or heading: the layout places captions and notes out
     of text order (a figure moves to fit a page, a note sits at the foot of its page); a
-    heading may also stand in a contents page.
+    heading may also stand in a contents page. `memo` (the runner's), if given, keeps
+    each chapter's by its Markdown and its annotated tree (numbers come from the book).
     """
-    blocks = list(_blocks(book, urls))
+    found, main, notes, headings = [], [], [], Counter()
     covered = installed_coverage()
-    lines = {}  # chapter -> the line of each of its blocks, found in reading order
     for chapter in book.chapters:
-        texts = [text for owner, element, text in blocks
-                 if owner is chapter and element.tag != "pre"]
-        lines[chapter.id] = iter(chapter.lines_of(texts))
+        if memo is None:
+            part = _chapter_sentences(chapter, urls, covered)
+        else:  # (`covered`: the installed fonts' characters; their count stands for them)
+            made = memo.key("sentences", chapter.id, chapter.name, chapter.source.name,
+                            chapter.markdown, etree.tostring(chapter.body), urls,
+                            len(covered))
+            part = json.loads(memo.remember(made, lambda: json.dumps(
+                _chapter_sentences(chapter, urls, covered)).encode()))
+        items, text, note_text, heads = part
+        found += [Expected(*item) for item in items]
+        main.append(text)
+        notes.append(note_text)
+        headings.update(dict(heads))
+    return ExpectedText(found, "".join(main), "".join(notes), headings)
+
+
+def _chapter_sentences(chapter, urls: bool, covered) -> tuple[list, str, str, list]:
+    """One chapter's part of `sentences`: its items (as lists), its text and its notes'
+    (`squeezed`), its headings (as (key, count) pairs): plain data, to be kept."""
+    blocks = list(_blocks_of(chapter, urls))
+    lines = iter(chapter.lines_of([text for _, element, text in blocks
+                                   if element.tag != "pre"]))
     found, main, notes = [], [], []
-    for chapter, element, text in blocks:
+    for _, element, text in blocks:
         ancestors = list(element.iterancestors())
         kind = (NOTE if any("footnote" in a.get("class", "") for a in ancestors)
                 else CAPTION if element.tag in ("figcaption", "caption") or any(
                     a.tag in ("figure", "caption") for a in ancestors)
                 else HEADING if element.tag in ("h1", "h2", "h3") else TEXT)
         (notes if kind == NOTE else main).append(squeezed(text))
-        line = chapter.line_of(text) if element.tag == "pre" else next(lines[chapter.id])
+        line = chapter.line_of(text) if element.tag == "pre" else next(lines)
         where = chapter.where(line or 1)
         pieces = [piece.strip() for piece in BREAKS.split(text)] if element.tag == "pre" \
             else [sentence for piece in BREAKS.split(text)
                   for sentence in SENTENCE_END.split(piece.strip())]
         for sentence in pieces:
             if len(sentence.split()) >= MIN_WORDS and not _has_box(sentence, covered):
-                found.append(Expected(squeezed(sentence), sentence, where, kind))
+                found.append([squeezed(sentence), sentence, where, kind])
     headings = Counter(squeezed(comparable(element.get("data-title") or text))
                        for _, element, text in blocks if element.tag in ("h1", "h2", "h3"))
-    return ExpectedText(found, "".join(main), "".join(notes), headings)
+    return found, "".join(main), "".join(notes), sorted(headings.items())
 
 
 class SentenceCounter:
@@ -296,15 +317,15 @@ def epub_reading_text(epub: Path) -> str:
 _EXPECTED: dict[tuple, tuple] = {}  # (id(book), urls) -> (book, its sentences, counter)
 
 
-def expected_sentences(book, urls: bool = True) -> tuple[list, SentenceCounter]:
+def expected_sentences(book, urls: bool = True, memo=None) -> tuple[list, SentenceCounter]:
     """`sentences(book, urls)` and a counter of them, made once per book in this process
     (the build makes the PDFs' while it waits for the text to be read). `urls`: as the
-    PDFs print them, with the addresses of external links."""
+    PDFs print them, with the addresses of external links. `memo`: see `sentences`."""
     key = (id(book), urls)
     if key not in _EXPECTED or _EXPECTED[key][0] is not book:
         for old in [k for k in _EXPECTED if _EXPECTED[k][0] is not book]:
             del _EXPECTED[old]
-        expected = sentences(book, urls)
+        expected = sentences(book, urls, memo)
         _EXPECTED[key] = (book, expected, SentenceCounter(expected.items))
     return _EXPECTED[key][1:]
 
@@ -312,15 +333,22 @@ def expected_sentences(book, urls: bool = True) -> tuple[list, SentenceCounter]:
 def text_is_complete(context: CheckContext) -> list[Finding]:
     """The screen and print PDFs (the EPUB: `epub_text_is_complete`)."""
     expected, counter = expected_sentences(context.book, urls=True)
-    findings = []
+    findings, checked = [], {}  # the text's file -> (the output it was checked as, findings)
     for kind in ("pdf", "print-pdf"):
         if kind in context.outputs:
-            source = text_source(context, kind)
+            source, name = text_source(context, kind), context.outputs[kind].name
+            if source in checked:  # both PDFs draw the same pages: one count, two names
+                first, found = checked[source]
+                findings += [dataclasses.replace(f, message=f.message.replace(
+                    f"from {first}:", f"from {name}:", 1).replace(
+                    f"times in {first},", f"times in {name},", 1)) for f in found]
+                continue
             text, notes = running_text_and_notes(source)
             unmarked = running_text_and_notes(source, markers=False)[0]
-            findings += check_text(expected, comparable(text), context.outputs[kind].name,
-                                   comparable(notes), counter,
-                                   comparable(unmarked) if unmarked != text else None)
+            found = check_text(expected, comparable(text), name, comparable(notes), counter,
+                               comparable(unmarked) if unmarked != text else None)
+            checked[source] = (name, found)
+            findings += found
     return findings
 
 

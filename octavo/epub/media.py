@@ -2,15 +2,18 @@
 subset fonts and the e-reader stylesheet.
 
 Images are re-encoded for reading, never changed in place: at most 4 megapixels,
-sRGB; photographs (JPEG, WebP) as JPEG at quality 82; PNG and GIF stay lossless (as
-they are, or as PNG); SVG is copied as it is, once the safe SVG check passed. Fonts are Charis SIL, subset with
-fontTools to the characters the book uses, in all four styles the stylesheet names.
+sRGB; photographs (JPEG, WebP) as JPEG at quality 82, without their metadata (a plain
+JPEG that is all that already is copied as it is); PNG and GIF stay lossless (as they
+are, or as PNG); SVG is copied as it is, once the safe SVG check passed. Fonts are
+Charis SIL, subset with HarfBuzz to the characters the book uses, in all four styles
+the stylesheet names.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,9 +87,21 @@ def fit_pixels(width: int, height: int, limit: int = MAX_PIXELS) -> tuple[int, i
     return new_width, new_height
 
 
+# What a JPEG may carry and still go into the EPUB as it is (no EXIF, no profile, no
+# comment: those are re-encoded away, as is anything larger than the limit).
+PLAIN_JPEG_INFO = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive",
+                   "progression", "adobe", "adobe_transform"}
+
+
 def jpeg_copy(path: Path, limit: int = MAX_PIXELS, quality: int = JPEG_QUALITY):
-    """A reader's copy of a raster image: (bytes, width, height)."""
+    """A reader's copy of a raster image: (bytes, width, height). A plain JPEG within the
+    limit (RGB or grey, nothing in its metadata but its JFIF header) is its own copy:
+    re-encoding it would only cost time and lose detail."""
     with Image.open(path, formats=ALLOWED_FORMATS) as original:
+        if original.format == "JPEG" and original.mode in ("RGB", "L") \
+                and set(original.info) <= PLAIN_JPEG_INFO \
+                and original.width * original.height <= limit:
+            return path.read_bytes(), original.width, original.height
         original.seek(0)  # the first frame of an animation
         profile = original.info.get("icc_profile")
         image = _flatten(_to_srgb(ImageOps.exif_transpose(original), profile))
@@ -99,8 +114,9 @@ def jpeg_copy(path: Path, limit: int = MAX_PIXELS, quality: int = JPEG_QUALITY):
     return out.getvalue(), image.width, image.height
 
 
-def book_images(book: Book) -> tuple[dict[str, str], list[Resource]]:
-    """Every image the chapters show, as a reader's copy.
+def book_images(book: Book, memo=None) -> tuple[dict[str, str], list[Resource]]:
+    """Every image the chapters show, as a reader's copy (kept in `memo`, if given, by
+    the image's bytes).
 
     Returns the href for each `src` as written in the manuscript, and the resources.
     """
@@ -108,6 +124,7 @@ def book_images(book: Book) -> tuple[dict[str, str], list[Resource]]:
     by_path: dict[Path, str] = {}
     resources: list[Resource] = []
     taken: set[str] = set()
+    known = {figure.path: figure.image for figure in book.figures}  # opened at load
     for chapter in book.chapters:
         for img in chapter.body.iter("img"):
             src = img.get("src", "")
@@ -116,7 +133,8 @@ def book_images(book: Book) -> tuple[dict[str, str], list[Resource]]:
             line = source_line(chapter.markdown, src)
             path = resolve_inside(book.folder, src, chapter.source, line)
             if path not in by_path:
-                resource = _reader_copy(path, taken, str(chapter.source), line)
+                resource = _reader_copy(path, taken, str(chapter.source), line, memo,
+                                        known.get(path))
                 by_path[path] = resource.name
                 resources.append(resource)
             sources[src] = by_path[path]
@@ -132,20 +150,33 @@ def _unique_name(stem: str, suffix: str, taken: set[str]) -> str:
     return name
 
 
-def _reader_copy(path: Path, taken: set[str], where: str, line: int | None) -> Resource:
+def _reader_copy(path: Path, taken: set[str], where: str, line: int | None,
+                 memo=None, info=None) -> Resource:
     if not path.is_file():
         raise OctavoError(f"image file {path.name!r} does not exist", where, line,
                           hint="check the file name, or add the image to images/")
-    info = inspect_image(path, where, line)
+    info = info or inspect_image(path, where, line)
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in path.stem) or "image"
     if path.suffix.lower() == SVG_SUFFIX or info.format == "SVG":
         return Resource(_unique_name(stem, ".svg", taken), path.read_bytes(), "image/svg+xml")
-    if info.format in LOSSLESS:
-        data, width, height, kind = lossless_copy(path, info)
-        suffix, media_type = LOSSLESS[kind]
-        return Resource(_unique_name(stem, suffix, taken), data, media_type, width, height)
-    data, width, height = jpeg_copy(path)
-    return Resource(_unique_name(stem, ".jpg", taken), data, "image/jpeg", width, height)
+    lossless = info.format in LOSSLESS
+
+    def copy() -> tuple[bytes, int, int, str]:
+        if lossless:
+            return lossless_copy(path, info)
+        return (*jpeg_copy(path), "JPEG")
+    if memo is None:
+        data, width, height, kind = copy()
+    else:
+        def make() -> bytes:
+            data, width, height, kind = copy()
+            return struct.pack(">II4s", width, height, kind.encode()) + data
+        kept = memo.remember(memo.key("epub-image", MAX_PIXELS, JPEG_QUALITY, lossless,
+                                      path.read_bytes()), make)
+        width, height, kind = struct.unpack(">II4s", kept[:12])
+        data, kind = kept[12:], kind.rstrip(b"\0").decode()
+    suffix, media_type = LOSSLESS.get(kind, (".jpg", "image/jpeg"))
+    return Resource(_unique_name(stem, suffix, taken), data, media_type, width, height)
 
 
 def lossless_copy(path: Path, info) -> tuple[bytes, int, int, str]:
@@ -180,28 +211,49 @@ def find_font(style: str) -> Path:
     return found[0]
 
 
-def subset_fonts(text: str) -> list[Resource]:
-    """Charis SIL in four styles, each cut down to the characters in `text`."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    options = subset.Options()
-    options.layout_features = list(options.layout_features) + list(FONT_FEATURES)
-    options.name_IDs = ["*"]  # keep the copyright, licence and font names
-    options.name_languages = ["*"]
-    options.hinting = False  # e-readers render at high resolution; halves the size
-    options.notdef_outline = True
-    options.drop_tables = list(options.drop_tables) + ["Silt", "DSIG"]
+def subset_fonts(text: str, memo=None) -> list[Resource]:
+    """Charis SIL in four styles, each cut down to the characters in `text` (kept in
+    `memo`, if given, by the characters and the font files)."""
     characters = "".join(sorted(set(text + ALWAYS_IN_FONTS) - {"\n", "\r", "\t"}))
+    if memo is None:
+        return _subset_fonts(characters)
+    files = [(str(path), path.stat().st_size, path.stat().st_mtime_ns)
+             for path in map(find_font, FONT_STYLES)]
+    kept = memo.remember(memo.key("epub-fonts", characters, files), lambda: b"".join(
+        struct.pack(">I", len(font.data)) + font.data for font in _subset_fonts(characters)))
+    fonts, at = [], 0
+    for style in FONT_STYLES:
+        size = struct.unpack(">I", kept[at:at + 4])[0]
+        fonts.append(Resource(f"fonts/{FONT_FILE.format(style)}", kept[at + 4:at + 4 + size],
+                              "font/ttf"))
+        at += 4 + size
+    return fonts
+
+
+def _subset_fonts(characters: str) -> list[Resource]:
+    """HarfBuzz's subsetter (a hundred times faster than fontTools'): the glyphs of
+    `characters` and those the kept OpenType features reach, every name record (the
+    copyright and the licence travel with the font), no hinting."""
+    import uharfbuzz as harfbuzz
     fonts = []
     for style in FONT_STYLES:
-        font = TTFont(find_font(style), recalcTimestamp=False)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=characters)
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-        fonts.append(Resource(f"fonts/{FONT_FILE.format(style)}", out.getvalue(), "font/ttf"))
+        face = harfbuzz.Face(harfbuzz.Blob(find_font(style).read_bytes()))
+        wanted = harfbuzz.SubsetInput()
+        for character in characters:
+            wanted.unicode_set.add(ord(character))
+        for feature in FONT_FEATURES:
+            wanted.layout_feature_tag_set.add(int.from_bytes(feature.encode(), "big"))
+        wanted.name_id_set.add_range(0, 255)  # the standard names (above: features')
+        wanted.name_lang_id_set.add_range(0, 0xFFFF)
+        for table in ("Silt", "Silf", "Glat", "Gloc", "Feat", "Sill", "DSIG"):
+            wanted.drop_table_tag_set.add(int.from_bytes(table.encode(), "big"))
+        wanted.flags = harfbuzz.SubsetFlags.NO_HINTING
+        subset = harfbuzz.subset(face, wanted)
+        if subset is None:
+            raise OctavoError(f"the font file {FONT_FILE.format(style)} could not be subset",
+                              hint="reinstall fonts-sil-charis")
+        fonts.append(Resource(f"fonts/{FONT_FILE.format(style)}", bytes(subset.blob.data),
+                              "font/ttf"))
     return fonts
 
 

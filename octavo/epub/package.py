@@ -205,8 +205,12 @@ def package_entries(book: Book, parts: PackageParts) -> list[tuple[str, bytes]]:
     return ordered
 
 
+STORED = (".jpg", ".jpeg", ".png", ".gif", ".webp")  # deflate would gain ~1 %, for 0.4 s
+
+
 def write_zip(target: Path, entries: list[tuple[str, bytes]], stamp: dt.datetime) -> int:
-    """A deterministic zip: fixed dates, modes and order; mimetype first, stored."""
+    """A deterministic zip: fixed dates, modes and order; mimetype first, stored; images
+    stored (they are compressed already), the rest deflated."""
     when = max(stamp.astimezone(dt.timezone.utc), ZIP_EPOCH)
     date_time = (when.year, when.month, when.day, when.hour, when.minute, when.second)
     with zipfile.ZipFile(target, "w") as archive:
@@ -214,8 +218,8 @@ def write_zip(target: Path, entries: list[tuple[str, bytes]], stamp: dt.datetime
             info = zipfile.ZipInfo(name, date_time)
             info.create_system = 3  # unix, so the permissions below are read
             info.external_attr = 0o100644 << 16
-            if name == "mimetype":
-                info.compress_type = zipfile.ZIP_STORED
+            if name == "mimetype" or name.lower().endswith(STORED):
+                info.compress_type = zipfile.ZIP_STORED  # images: compressed already
                 archive.writestr(info, data)
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED

@@ -195,5 +195,6 @@ def script_fonts(outside: str, inside_math: str,
 
 
 def without_greek(text: str) -> str:
-    """The text Charis SIL is cut to: Greek goes to Noto Serif (see `assign`)."""
-    return "".join(char for char in text if not _is_greek(ord(char)))
+    """The characters Charis SIL is cut to (each once, in order): Greek goes to Noto
+    Serif (see `assign`)."""
+    return "".join(sorted(char for char in set(text) if not _is_greek(ord(char))))

@@ -155,14 +155,15 @@ class EpubParts:
 PAGE_LABEL_CHARACTERS = "0123456789ivxlcdm"  # the page list's labels (roman: front matter)
 
 
-def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
-    """The cover, the readers' copies of the images and the font subsets.
+def prepare_epub(book: Book, styles: Path = STYLES, memo=None) -> EpubParts:
+    """The cover, the readers' copies of the images and the font subsets (the last two
+    kept in `memo`, the runner's `Memo`, if given).
 
     The fonts are cut down to the text of the documents, the navigation and the page
     labels, so page markers placed later need no new glyph.
     """
     cover, alt = _cover(book)
-    sources, images = book_images(book)
+    sources, images = book_images(book, memo)
     hrefs, book_styles = book_stylesheets(book)
     parts = EpubParts(cover, alt, sources, images, [], stylesheet(styles), book_styles,
                       (CSS_HREF, *hrefs), style_images(styles))
@@ -172,7 +173,7 @@ def prepare_epub(book: Book, styles: Path = STYLES) -> EpubParts:
     outside, in_math = texts(built + [_nav(book, documents, [], parts.css)])
     outside += PAGE_LABEL_CHARACTERS
     extra, rules = script_fonts(outside, in_math, styles)  # other scripts, symbols, math
-    parts.fonts = subset_fonts(without_greek(outside)) + extra
+    parts.fonts = subset_fonts(without_greek(outside), memo) + extra
     if rules:
         parts.stylesheet = Resource(parts.stylesheet.name,
                                     b"\n".join([parts.stylesheet.data, *rules]),

@@ -6,7 +6,9 @@ Markdown parser and sanitised against an allowlist. Writers copy it, never chang
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 import posixpath
 import re
 from pathlib import Path
@@ -58,9 +60,20 @@ PARALLEL_MARKDOWN = 200_000  # characters: a book this long is converted on two 
 
 
 def _chapters_as_html(sources: list[tuple[Path, str]], apart: Callable | None,
-                      language: str = "en") -> list[str]:
+                      language: str = "en", memo=None) -> list[str]:
     """Each chapter's HTML; a long book's later chapters converted by `apart` (see
-    `load_book`), if given."""
+    `load_book`), if given; those converted before taken from `memo`, if given."""
+    if memo is not None:
+        found = [memo.get(_html_key(memo, path, text, language)) for path, text in sources]
+        todo = [source for source, html in zip(sources, found) if html is None]
+        made = iter(_chapters_as_html(todo, apart, language) if todo else [])
+        htmls = []
+        for (path, text), html in zip(sources, found):
+            if html is None:
+                html = next(made).encode()
+                memo.put(_html_key(memo, path, text, language), html)
+            htmls.append(html.decode())
+        return htmls
     total = sum(len(text) for _, text in sources)
     if apart is None or total < PARALLEL_MARKDOWN or len(sources) < 2:
         return [markdown_to_html(text, path, language) for path, text in sources]
@@ -74,6 +87,10 @@ def _chapters_as_html(sources: list[tuple[Path, str]], apart: Callable | None,
         return first + later.result()
     finally:
         later.cancel()
+
+
+def _html_key(memo, path: Path, text: str, language: str) -> str:
+    return memo.key("markdown", path.name, text, language)
 
 
 def _check_depth(body, chapter_source: Path, markdown: str) -> None:
@@ -230,8 +247,10 @@ def _line_naming(chapter: Chapter, src: str) -> int | None:
     return chapter.markdown.count("\n", 0, at) + 1 if at >= 0 else None
 
 
-def _image(book: Book, chapter: Chapter, img) -> tuple[str, Path, int | None, ImageInfo]:
-    """Check one <img> of a chapter (a figure's or raw HTML's): (src, path, line, info)."""
+def _image(book: Book, chapter: Chapter, img, memo=None
+           ) -> tuple[str, Path, int | None, ImageInfo]:
+    """Check one <img> of a chapter (a figure's or raw HTML's): (src, path, line, info);
+    an image an earlier build opened is known by its bytes (`memo`)."""
     src = img.get("src", "")
     line = _line_naming(chapter, src) or source_line(chapter.markdown, src or img.get("alt", ""))
     if not src.strip():
@@ -242,7 +261,13 @@ def _image(book: Book, chapter: Chapter, img) -> tuple[str, Path, int | None, Im
         raise OctavoError(f"image file {src!r} does not exist", chapter.source, line,
                           hint="check the file name, or add the image to images/",
                           code="MS-001")
-    info = inspect_image(path, str(chapter.source), line)
+    if memo is None:
+        info = inspect_image(path, str(chapter.source), line)
+    else:
+        kept = memo.remember(memo.key("image-info", path.read_bytes()), lambda: json.dumps(
+            dataclasses.astuple(inspect_image(path, str(chapter.source), line))[1:]).encode())
+        kind, width, height, placeholder = json.loads(kept)
+        info = ImageInfo(path, kind, width, height, placeholder)
     src = path.relative_to(book.folder.resolve()).as_posix()  # as every writer finds it
     img.set("src", src)
     return src, path, line, info
@@ -306,12 +331,12 @@ def _chapter_written_as_page(book: Book, name: str) -> str:
     return name + ".md" if book.chapter_named(name + ".md") is not None else name
 
 
-def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
+def _collect_figures(book: Book, chapter: Chapter, taken: set[str], memo=None) -> None:
     """Every figure and image of the chapter, checked in reading order."""
     for element in list(chapter.body.iter("figure", "img")):
         if element.tag == "img":  # an image outside figures (raw HTML, inline)
             if not any(parent.tag == "figure" for parent in element.iterancestors()):
-                _image(book, chapter, element)
+                _image(book, chapter, element, memo)
             continue
         number = len(book.figures) + 1
         img = element.find("img")
@@ -327,7 +352,7 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str]) -> None:
         if img is None:
             raise OctavoError("a figure has no image", chapter.source, line,
                               hint="give it one `![alt text](images/file.jpg)` line")
-        src, path, line, info = _image(book, chapter, img)
+        src, path, line, info = _image(book, chapter, img, memo)
         if not element.get("id"):
             figure_id, suffix = f"fig-{number}", 1
             while figure_id in taken:
@@ -392,12 +417,13 @@ def display_strings(meta: Metadata) -> Display:
                    rights=shown(meta.rights), publisher=shown(meta.publisher))
 
 
-def load_book(folder: Path, apart: Callable | None = None) -> Book:
+def load_book(folder: Path, apart: Callable | None = None, memo=None) -> Book:
     """Read `folder` (metadata.toml, Markdown chapters, images/) into a Book.
 
     `apart(function)`, if given, runs `function()` in another process and returns a
     handle with `result()` and `cancel()` (the runner's `Job`): a long book's Markdown is
-    then converted on two cores."""
+    then converted on two cores. `memo` (the runner's `Memo`), if given, keeps each
+    chapter's converted Markdown for the next build."""
     folder = Path(folder)
     if not folder.is_dir():
         raise OctavoError("the manuscript folder does not exist", folder,
@@ -426,7 +452,7 @@ def load_book(folder: Path, apart: Callable | None = None) -> Book:
     texts = [(source, text) for source, _, text, _ in sources]
     language = metadata.language
     for index, ((source, text), html) in enumerate(
-            zip(texts, _chapters_as_html(texts, apart, language))):
+            zip(texts, _chapters_as_html(texts, apart, language, memo))):
         book.chapters.append(_load_chapter(book, index, source, text, html))
         book.chapters[-1].removed = sources[index][3]
     _check_cover(book)
@@ -434,7 +460,7 @@ def load_book(folder: Path, apart: Callable | None = None) -> Book:
     check_stylesheets(book.folder, metadata.design.stylesheets)
     taken = _unique_ids(book)
     for chapter in book.chapters:
-        _collect_figures(book, chapter, taken)
+        _collect_figures(book, chapter, taken, memo)
         _links(book, chapter)
         chapter._ids = None  # ids are final now: read afresh on first use
     return book

@@ -1,17 +1,22 @@
-"""The Book as one HTML document for paged media (the screen and print PDFs).
+"""The Book as HTML for paged media (the screen and print PDFs): one document per part.
 
 Only tree transforms on copies of the Book's chapters: footnotes move to their
 call sites (for `float: footnote`), the opening paragraph gets its lead-in, and
 the end mark closes the text. A book (structure.is_book) gets its front matter apart
 (title page, contents, chapters marked as front matter), its index after the text, and
-"on page N" after cross-references: the page numbers come from a page map (the
-previous layout's; a placeholder before the first).
+"on page N" after cross-references: the page numbers come from a page map (the parts'
+pages, once laid out: paged/pagination.py; a placeholder before). `paged_document` makes
+the whole book as one document; `paged_parts` cuts it into the parts WeasyPrint lays
+out one by one (the cover, the colophon, the title page, the contents, each chapter,
+the index, the back cover: see `Part`).
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 from lxml import html as lxml_html
 from lxml.html import builder as E
@@ -190,3 +195,98 @@ def paged_document(book: Book, placement: Placement | None = None,
         first = next(section for section in article if section.get("id") == structure.body_start)
         first.set("class", f"{first.get('class', '')} body-start".strip())
     return E.HTML(head, body, lang=meta.language)
+
+
+# A link to a place in another part: WeasyPrint keeps it as an external link to this
+# address, and the assembly makes it a link to the named destination again
+# (paged/assemble.py). The manuscript's own links cannot use the scheme (sanitize.py).
+XREF_SCHEME = "octavo-xref:"
+FRONT, BACK = ("cover", "colophon"), ("back-cover",)
+
+
+GENERATED = ("contents", "index")  # parts made from the other parts' page numbers
+
+
+@dataclass(frozen=True)
+class Part:
+    """One WeasyPrint document of the book: a page of front or back matter, or a chapter.
+
+    Parts are laid out apart (each on its own, in any order) and their pages put
+    together in order (paged/pagination.py): a part's layout depends on nothing
+    outside it but the page numbers it prints (a contents page, an index, "on page
+    N"), given to `paged_parts`. Each is laid out starting on the side `side` names;
+    `opens` is the side it must start on (the assembly puts a blank page before it if
+    the part before ends on that side), or "any" (a chapter of a book whose chapters
+    open on the next page: laid out on the side it falls on)."""
+    name: str  # "cover", "colophon", "title", "contents", "ch1" ... "index", "back-cover"
+    html: str  # its paged HTML, the figures where the manuscript puts them
+    side: str  # "right" or "left": the side of its first page
+    images: tuple[str, ...]  # manuscript files it shows (`src`, in the manuscript folder)
+    chapter: str | None = None  # the chapter's id, whose figures the placement may move
+    numbering: int | None = None  # the folio its first page has; None: count on
+    opens: str | None = None  # "right", "left" or "any"; None: `side`
+
+
+def _part(name: str, head, pieces: list, side: str, language: str, body_class: str | None,
+          chapter: str | None = None, numbering: int | None = None,
+          opens: str | None = None) -> Part:
+    body = E.BODY(*pieces)
+    if body_class:
+        body.set("class", body_class)
+    root = E.HTML(copy.deepcopy(head), body, lang=language)
+    root.set("data-side", side)  # base.css: the first page's side (`break-before`)
+    held = {element.get("id") for element in root.iter() if element.get("id")}
+    for link in root.iter("a"):
+        href = link.get("href", "")
+        if href.startswith("#") and href[1:] not in held:  # in another part
+            link.set("href", XREF_SCHEME + quote(href[1:], safe=""))
+    images = tuple(dict.fromkeys(img.get("src") for img in root.iter("img")
+                                 if img.get("src") and not img.get("src").startswith("data:")))
+    html = lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+    return Part(name, html, side, images, chapter, numbering, opens)
+
+
+def paged_parts(book: Book, pages: PageMap | None = None,
+                sides: dict[str, str] | None = None) -> list[Part]:
+    """The book as parts, in page order: the cover, the colophon; in an article, the
+    opening with the first chapter (they share a page); in a book, the title page, the
+    contents, the front matter, each chapter (a part title page alone); the index, the
+    back cover (on a left-hand page). The same trees as `paged_document`, cut apart, with
+    the page numbers of `pages` (a placeholder if None). `sides`: the side each part
+    that opens on "any" side falls on (by name; "right" if not given)."""
+    root = paged_document(book, None, pages)
+    head, body = root.find("head"), root.find("body")
+    language, body_class = root.get("lang"), body.get("class")
+    structure, sides = book.structure, sides or {}
+    children = list(body)
+    cover, colophon, opening, back = children[0], children[1], children[2], children[-1]
+    parts = [_part("cover", head, [cover], "right", language, body_class),
+             _part("colophon", head, [colophon], "left", language, body_class)]
+    in_book = bool(body_class)  # front matter apart: the title page is a page of its own
+    if in_book:
+        parts.append(_part("title", head, [opening], "right", language, body_class))
+    any_side = in_book and structure.chapters_open == "any"
+    for element in children[3:-1]:
+        kind = element.get("class", "").split()
+        if element.tag == "nav":  # the contents page
+            parts.append(_part("contents", head, [element], "right", language, body_class))
+        elif "book-index" in kind:
+            parts.append(_part("index", head, [element], "right", language, body_class))
+        elif "front-matter" in kind:
+            for section in list(element):
+                parts.append(_part(section.get("id"), head, [E.DIV(E.CLASS("front-matter"),
+                                                                   section)],
+                                   "right", language, body_class, chapter=section.get("id")))
+        else:  # the text: a part per chapter
+            for number, section in enumerate(list(element)):
+                text = E.ARTICLE(E.CLASS("text"), section)
+                text.set("data-running-head", book.display.running_head)
+                pieces = [opening, text] if number == 0 and not in_book else [text]
+                name = section.get("id")
+                first = "body-start" in section.get("class", "").split()
+                opens = "any" if any_side and not first else None
+                side = sides.get(name, "right") if opens else "right"
+                parts.append(_part(name, head, pieces, side, language, body_class,
+                                   chapter=name, numbering=1 if first else None, opens=opens))
+    parts.append(_part("back-cover", head, [back], "left", language, body_class))
+    return parts

@@ -7,6 +7,7 @@ which is trimmed to the page, has no use for them.
 
 from __future__ import annotations
 
+import zlib
 from contextlib import contextmanager
 
 import pikepdf
@@ -65,6 +66,32 @@ def add_crop_marks(pdf: pikepdf.Pdf, wanted: list[tuple[str, ...]]) -> int:
         page.contents_add(marks[key])
         count += 1
     return count
+
+
+class _DefaultLevelZlib:
+    """zlib, with `compressobj` at zlib's own default level whatever level is asked."""
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level=-1, *args, **kwargs):
+        return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs)
+
+
+@contextmanager
+def default_compression():
+    """pydyf compresses every stream at level 9: 15 % of a part's write, for 0.1 % of its
+    size over zlib's default level (measured on a 20-page chapter with a figure)."""
+    original = getattr(pydyf, "zlib", None)
+    if original is not zlib:  # a pydyf that no longer compresses this way
+        yield
+        return
+    pydyf.zlib = _DefaultLevelZlib()
+    try:
+        yield
+    finally:
+        pydyf.zlib = original
 
 
 @contextmanager

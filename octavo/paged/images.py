@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import struct
 from pathlib import Path
 
 import pikepdf
@@ -18,7 +19,6 @@ from ..pdfread.walk import walk_pdf
 
 JPEG_QUALITY = 82
 SLACK = 1.1  # leave an image alone unless it is more than 10 % over the target
-PT_PER_PX = 0.75  # CSS pixels (WeasyPrint's boxes) to PDF points
 
 
 def downsample_images(pdf: pikepdf.Pdf, ppi: int, prepared: dict | None = None) -> int:
@@ -70,24 +70,22 @@ def downsample_images(pdf: pikepdf.Pdf, ppi: int, prepared: dict | None = None) 
     return resampled
 
 
-def screen_copies(document, book, ppi: int) -> dict[str, tuple | None]:
+def screen_copies(sizes: dict[str, tuple[float, float]], book, ppi: int,
+                  memo=None) -> dict[str, tuple | None]:
     """The screen PDF's copies of the book's JPEG figures, made ahead from the layout.
 
-    For each image file: its largest size on any page (from WeasyPrint's boxes), and a
-    copy resampled to `ppi` there (None: small enough already), keyed by the digest of
-    the file, which is what WeasyPrint embeds for a JPEG it need not turn or convert."""
-    from weasyprint.formatting_structure import boxes
+    `sizes`: each image's largest placed size (points), by its `src` (from the parts'
+    layouts). For each image file: a copy resampled to `ppi` at that size (None: small
+    enough already), keyed by the digest of the file, which is what WeasyPrint embeds
+    for a JPEG it need not turn or convert."""
     paths = {figure.src: figure.path for figure in book.figures
              if figure.image.format != "SVG"}  # vectors: nothing to resample
     largest: dict[Path, tuple[float, float]] = {}
-    for page in document.pages:
-        for box in page._page_box.descendants():
-            if isinstance(box, boxes.ReplacedBox) and box.element is not None:
-                path = paths.get(box.element.get("src"))
-                if path is not None:
-                    width, height = largest.get(path, (0.0, 0.0))
-                    largest[path] = (max(width, box.width * PT_PER_PX),
-                                     max(height, box.height * PT_PER_PX))
+    for src, (width_pt, height_pt) in sizes.items():
+        path = paths.get(src)
+        if path is not None:
+            width, height = largest.get(path, (0.0, 0.0))
+            largest[path] = (max(width, width_pt), max(height, height_pt))
     by_digest: dict[str, tuple[bytes, tuple[float, float]]] = {}  # the same file twice: once
     for path, (width, height) in largest.items():
         data = path.read_bytes()
@@ -96,11 +94,37 @@ def screen_copies(document, book, ppi: int) -> dict[str, tuple | None]:
         by_digest[key] = data, (max(width, known[0]), max(height, known[1]))
     copies = {}
     for key, (data, size_pt) in by_digest.items():
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != "JPEG" or image.mode not in ("RGB", "L") or "exif" in image.info:
-                continue  # WeasyPrint converts or turns it: measured on the page instead
-            copies[key] = _smaller(lambda: image, image.size, size_pt, ppi)
+        if memo is None:
+            found = _screen_copy(data, size_pt, ppi)
+        else:
+            kept = memo.remember(memo.key("screen-image", ppi, size_pt, key),
+                                 lambda: pickle_copy(_screen_copy(data, size_pt, ppi)))
+            found = unpickle_copy(kept)
+        if found != "convert":
+            copies[key] = found
     return copies
+
+
+def _screen_copy(data: bytes, size_pt, ppi: int):
+    with Image.open(io.BytesIO(data)) as image:
+        if image.format != "JPEG" or image.mode not in ("RGB", "L") or "exif" in image.info:
+            return "convert"  # WeasyPrint converts or turns it: measured on the page instead
+        return _smaller(lambda: image, image.size, size_pt, ppi)
+
+
+def pickle_copy(copy) -> bytes:
+    """A screen copy (`_smaller`'s answer, None, or "convert") as bytes, and back."""
+    if copy is None or copy == "convert":
+        return b"N" if copy is None else b"C"
+    data, width, height, mode = copy
+    return b"J" + struct.pack(">II1s", width, height, mode[0].encode()) + data
+
+
+def unpickle_copy(kept: bytes):
+    if kept[:1] in (b"N", b"C"):
+        return None if kept[:1] == b"N" else "convert"
+    width, height, mode = struct.unpack(">II1s", kept[1:10])
+    return kept[10:], width, height, {"R": "RGB", "L": "L"}[mode.decode()]
 
 
 def _smaller(open_image, pixels: tuple[int, int], size_pt: tuple[float, float],

@@ -1,11 +1,15 @@
-"""What the layout did, read from WeasyPrint's page boxes.
+"""What the layout of a part did, read from WeasyPrint's page boxes (page numbers here
+count the part's own pages, from 1).
 
 - `page_starts`: where each page begins in the Book's text (for the EPUB page list);
 - `page_fill`: how full each page's text block is (for holes left by figures);
+- `widows_and_orphans`, `split_figures`: what the LAY- checks report;
+- `bookmarks`, `image_sizes`: what the assembly and the screen PDF's images need.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from weasyprint.formatting_structure import boxes
@@ -35,11 +39,6 @@ def _walk(box, keys):
     yield box, keys[-1] if keys else None
     for child in getattr(box, "children", ()):
         yield from _walk(child, keys)
-
-
-def walk_boxes(box):
-    """(box, innermost block key) for a box and its descendants, main flow only."""
-    yield from _walk(box, [])
 
 
 def _figure_keys(box, inside=False, found=None) -> set[str]:
@@ -87,21 +86,28 @@ def page_starts(document) -> list[PageStart]:
 
 
 PX_TO_MM = 25.4 / 96
+PX_TO_PT = 0.75
 
 
 @dataclass(frozen=True)
 class PageFill:
     page: int  # 1-based
-    fill: float  # 0..1 of the text block's height used by the main flow
-    hole_mm: float  # empty height left at the foot of the text block
+    fill: float  # 0..1 of the text block's height used by the main flow and the notes
+    hole_mm: float  # empty height left between the main flow and the notes (or the foot)
     figures: tuple[str, ...]  # ids of figures that start on this page
     first_is_figure: bool  # the page's flow starts with a figure
     last_key: str | None  # the block holding the page's last line
     sizes: dict = None  # figure id -> (figure height mm, image height mm)
+    notes_mm: float = 0.0  # height of the footnote area (its rule and margin included)
 
     @property
     def is_text(self) -> bool:
         return bool(self.last_key and self.last_key.startswith("ch"))
+
+    def moved(self, page: int) -> "PageFill":
+        """The same fill, for page `page` of the book."""
+        return PageFill(page, self.fill, self.hole_mm, self.figures, self.first_is_figure,
+                        self.last_key, self.sizes, self.notes_mm)
 
 
 def _content_area(page_box):
@@ -110,10 +116,21 @@ def _content_area(page_box):
     return top + page_box.position_y, bottom + page_box.position_y
 
 
+def _notes_top(page_box, bottom: float) -> float:
+    """Where the footnote area begins (its margin and rule included); `bottom` if none."""
+    for child in page_box.children:
+        if isinstance(child, boxes.FootnoteAreaBox) and child.children:
+            return min(bottom, child.position_y)
+    return bottom
+
+
 def page_fill(document) -> list[PageFill]:
+    """How full each page is: the footnote area counts as filled, so a page whose notes
+    take half of it is not a page with a hole."""
     fills = []
     for number, page in enumerate(document.pages, 1):
         top, bottom = _content_area(page._page_box)
+        notes = _notes_top(page._page_box, bottom)
         lowest, sizes, first, last_key = top, {}, None, None
         figure_id = None
         for box, key in _walk(page._page_box, []):
@@ -130,8 +147,89 @@ def page_fill(document) -> list[PageFill]:
                 sizes[figure_id][1] = box.height * PX_TO_MM
             if isinstance(box, boxes.LineBox):
                 last_key = key
-        fill = (lowest - top) / (bottom - top) if bottom > top else 1.0
-        fills.append(PageFill(number, round(fill, 3), round((bottom - lowest) * PX_TO_MM, 1),
+        height = bottom - top
+        empty = max(0.0, notes - lowest)
+        fill = 1 - empty / height if height > 0 else 1.0
+        fills.append(PageFill(number, round(fill, 3), round(empty * PX_TO_MM, 1),
                               tuple(sizes), first == "figure", last_key,
-                              {k: tuple(v) for k, v in sizes.items()}))
+                              {k: tuple(v) for k, v in sizes.items()},
+                              round((bottom - notes) * PX_TO_MM, 1)))
     return fills
+
+
+def _lines_by_page(document) -> dict[str, dict[int, int]]:
+    """block key -> {page: number of its lines on that page}."""
+    lines: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for number, page in enumerate(document.pages, 1):
+        for box, key in _walk(page._page_box, []):
+            if isinstance(box, boxes.LineBox) and key:
+                lines[key][number] += 1
+    return lines
+
+
+def _repeated_keys(document) -> set[str]:
+    """Keys of the blocks in a table's header row: repeated on every page it spans."""
+    root = next((getattr(box, "element", None) for page in document.pages
+                 for box in page._page_box.children
+                 if getattr(box, "element", None) is not None), None)
+    if root is None:
+        return set()
+    return {element.get(BLOCK_KEY) for head in root.iter("thead")
+            for element in head.iter() if element.get(BLOCK_KEY)}
+
+
+def widows_and_orphans(document) -> list[tuple[str, int]]:
+    """("orphan" | "widow", page) for each paragraph of the text that leaves one line
+    alone at the foot of a page (an orphan) or at the head of the next (a widow); a
+    table's header row, repeated on each page, is neither."""
+    found = []
+    repeated = _repeated_keys(document)
+    for key, pages in _lines_by_page(document).items():
+        if len(pages) < 2 or not key.startswith("ch") or key in repeated:
+            continue
+        ordered = sorted(pages)
+        if pages[ordered[0]] == 1:
+            found.append(("orphan", ordered[0]))
+        if pages[ordered[-1]] == 1:
+            found.append(("widow", ordered[-1]))
+    return found
+
+
+def split_figures(document) -> list[tuple[str, int]]:
+    """(figure id, page) for each figure whose image and caption are on different pages."""
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        for box, _ in _walk(page._page_box, []):
+            element = getattr(box, "element", None)
+            if element is None or element.tag != "figure" or not isinstance(box, boxes.BlockBox):
+                continue
+            tags = {getattr(child, "element", None).tag for child, _ in _walk(box, [])
+                    if getattr(child, "element", None) is not None}
+            if ("img" in tags) != ("figcaption" in tags):
+                found.append((element.get("id"), number))
+    return found
+
+
+def bookmarks(document) -> list[tuple[int, int, str, float, float, str]]:
+    """(page index, level, label, x, y, state) of each bookmark, in PDF points from the
+    foot of the page (as WeasyPrint writes them)."""
+    found = []
+    for index, page in enumerate(document.pages):
+        for level, label, (x, y), state in page.bookmarks:
+            found.append((index, level, label, round(x * PX_TO_PT, 4),
+                          round((page.height - y) * PX_TO_PT, 4), state))
+    return found
+
+
+def image_sizes(document) -> dict[str, tuple[float, float]]:
+    """Each image's largest placed size (points), by its `src`."""
+    largest: dict[str, tuple[float, float]] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.ReplacedBox) and box.element is not None \
+                    and box.element.get("src"):
+                src = box.element.get("src")
+                width, height = largest.get(src, (0.0, 0.0))
+                largest[src] = (max(width, box.width * PX_TO_PT),
+                                max(height, box.height * PX_TO_PT))
+    return largest

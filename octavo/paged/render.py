@@ -1,10 +1,18 @@
-"""The paged layout: the Book laid out by WeasyPrint (as many times as placing the
-figures needs, and once more if the page numbers it prints changed), with what happened
-while it was made (warnings, page fill) and its page map (where each element fell, how
-each page is numbered)."""
+"""The paged layout of one part of the book: WeasyPrint lays it out (as many times as
+placing its figures needs), with what happened while it was made (warnings, page fill).
+
+`Styles` are the book's parsed stylesheets (Octavo's, design.css filled with the book's
+[design] values, the book's own: stylesheets.py), made once per process; `render_part`
+lays out one `Part` (paged/document.py). The parts of a book are laid out apart, in
+worker processes (runner/fanout.py), and their pages put together afterwards
+(paged/pagination.py: the page map the contents, the index and "on page N" read;
+paged/assemble.py)."""
 
 from __future__ import annotations
 
+import copy
+import functools
+from html import escape
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,15 +22,13 @@ import weasyprint
 from lxml import html as lxml_html
 from weasyprint.text.fonts import FontConfiguration
 
-from ..manuscript.book import Book
 from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
 from ..options import STYLES
-from ..structure.pagemap import PageMap, page_labels
-from . import layout_map
-from .document import paged_document
+from ..manuscript.design import Design
+from .document import Part
 from .layout_map import page_fill
-from .placement import Placement, layout_penalty
-from .stylesheets import paged_stylesheets
+from .placement import RUNT, TRIGGER, Placement, children_of, decide, layout_penalty
+from .stylesheets import design_stylesheets
 
 # One layout serves both PDFs: bleed and crop marks (print.css) do not move a line.
 # design.css is a template of values, filled from the book's [design] table; the book's
@@ -36,25 +42,6 @@ ICC_PROFILES = Path("/usr/share/color/icc")  # Debian's profiles (libgs-common, 
 # file fontconfig finds through the stylesheets' fetcher. Only Octavo's own stylesheets
 # use it; a manuscript's raw HTML never carries CSS.
 SYSTEM_FONTS = Path("/usr/share/fonts")
-
-
-@dataclass
-class Layout:
-    """A rendered WeasyPrint document and what happened while making it."""
-    document: weasyprint.Document
-    warnings: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    fills: list = field(default_factory=list)  # layout_map.PageFill per page
-    placement: Placement = field(default_factory=Placement)  # figures moved or made snug
-    renders: int = 1  # layouts made to place the figures
-    crop_marks: list = field(default_factory=list)  # per page, the `marks` its style asks for
-    pages: PageMap | None = None  # where each element fell; the pages' printed labels
-    source_hash: int = 0  # of the HTML it was laid out from
-    css_problems: list = field(default_factory=list)  # (file, line, message) in the book's CSS
-
-    @property
-    def page_count(self) -> int:
-        return len(self.document.pages)
 
 
 class _CollectWarnings(logging.Handler):
@@ -81,113 +68,167 @@ def captured_weasyprint_warnings():
         logger.propagate = old_propagate
 
 
-MAX_RENDERS = 10  # layouts tried while placing figures
-MAX_DECISIONS = 40  # placement decisions, including those that change nothing
-RENDER_BUDGET_PAGES = 400  # pages laid out in all while placing figures (see max_renders)
+@dataclass
+class Styles:
+    """The paged stylesheets of a book's design, parsed once per process, and what
+    parsing them said."""
+    css: list
+    color_profiles: dict
+    fetcher: SafeFetcher  # what Octavo's stylesheets may read (styles/, the ICC profiles)
+    folder: Path
+    design: Design = field(default_factory=Design)
+    warnings: list[str] = field(default_factory=list)
+    problems: list = field(default_factory=list)  # (file, line, message) in the book's CSS
+    fetchers: list = field(default_factory=list)  # every fetcher the stylesheets read through
+    font_config: FontConfiguration | None = None  # their @font-face rules (scripts.css)
+
+    @property
+    def refused(self) -> list[str]:
+        return [message for fetcher in self.fetchers for message in fetcher.refused]
 
 
-def max_renders(pages: int) -> int:
-    """Layouts allowed for a book whose first layout has `pages` pages.
-
-    A pure function of the book (never of the clock), so that builds stay reproducible:
-    a short book gets up to MAX_RENDERS tries, a 200-page one two, a long one one layout.
-    """
-    return max(1, min(MAX_RENDERS, RENDER_BUDGET_PAGES // max(pages, 1)))
-
-
-def render(book: Book, stylesheets: tuple[str, ...], styles_dir: Path = STYLES) -> Layout:
-    """Lay out the book's pages, then place figures better and lay out again if needed.
-
-    See placement.py for how figures are moved or set snug, pass by pass. A decision
-    that leaves the document as it was costs no layout.
-    """
-    fetcher = SafeFetcher([book.folder, styles_dir], aliases={MANUSCRIPT_URL: book.folder})
+def load_styles(stylesheets: tuple[str, ...] = PAGED_CSS, styles_dir: Path = STYLES,
+                manuscript: Path | None = None, design: Design | None = None) -> Styles:
+    """Octavo's stylesheets (design.css filled with `design`'s values), then the book's
+    own (`design.stylesheets`, in the `manuscript` folder): stylesheets.py."""
     # The stylesheets may also read the system's ICC profiles (print.css's output intent).
-    style_fetcher = SafeFetcher([styles_dir, ICC_PROFILES, SYSTEM_FONTS])
+    fetcher = SafeFetcher([styles_dir, ICC_PROFILES, SYSTEM_FONTS])
     color_profiles: dict = {}
     font_config = FontConfiguration()  # Octavo's stylesheets' @font-face rules
-    sheets = paged_stylesheets(book, stylesheets, styles_dir, style_fetcher, color_profiles,
-                               captured_weasyprint_warnings, font_config)
-    css, messages = sheets.css, sheets.warnings
+    design = design or Design()
+    sheets = design_stylesheets(Path(manuscript or styles_dir), design, stylesheets,
+                                Path(styles_dir), fetcher, color_profiles,
+                                captured_weasyprint_warnings, font_config)
+    for profile in color_profiles.values():
+        _pin(profile)
+    return Styles(sheets.css, color_profiles, fetcher, Path(styles_dir), design,
+                  sheets.warnings, sheets.problems, sheets.fetchers, font_config)
 
-    def lay_out(html: str, placement: Placement) -> Layout:
-        with captured_weasyprint_warnings() as render_messages:
+
+def _pin(profile) -> None:
+    """A colour profile embeds the same bytes in every part. WeasyPrint embeds
+    `ColorProfile.content`, LittleCMS's serialisation of the profile, which changes once
+    the profile's name has been read (by the first write of a process): a worker's
+    second part would embed other bytes than its first. The first serialisation, kept."""
+    pinned = profile.content
+    profile.__class__ = type("PinnedColorProfile", (type(profile),),
+                             {"content": property(lambda self: pinned)})
+
+
+def _files(folder: Path, names=None) -> tuple:
+    return tuple(sorted((path.name, path.stat().st_size, path.stat().st_mtime_ns)
+                        for path in (Path(folder).iterdir() if names is None
+                                     else (Path(folder) / name for name in names))
+                        if path.is_file()))
+
+
+def shared_styles(stylesheets: tuple[str, ...], styles_dir: Path,
+                  manuscript: Path | None = None, design: Design | None = None) -> Styles:
+    """`load_styles`, once per process while the styles folder's files (and the book's
+    stylesheets) are unchanged (a layout worker lays out many parts; the watcher parses
+    them once for its rebuilds)."""
+    design = design or Design()
+    book_files = _files(manuscript, [sheet.file for sheet in design.stylesheets]) \
+        if manuscript is not None else ()
+    return _parsed_styles(stylesheets, Path(styles_dir), _files(styles_dir),
+                          Path(manuscript) if manuscript is not None else None, design,
+                          book_files)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_styles(stylesheets: tuple[str, ...], styles_dir: Path, files: tuple,
+                   manuscript: Path | None, design: Design, book_files: tuple) -> Styles:
+    return load_styles(stylesheets, styles_dir, manuscript, design)
+
+
+WARM_UP = "<!DOCTYPE html><html lang='{}'><body><p>{}</p><p><em>{}</em></p></body></html>"
+
+
+def warm_up(styles_dir: Path, language: str, manuscript: Path | None = None,
+            design: Design | None = None) -> None:
+    """What every first layout in a process costs, paid before any part is ready: the
+    stylesheets parsed, the fonts found, the hyphenation dictionary of `language` read
+    (a worker does this while the build reads the manuscript)."""
+    styles = shared_styles(PAGED_CSS, Path(styles_dir), manuscript, design)
+    words = " ".join(["Typesetting warms the hyphenation dictionary up"] * 12)
+    with captured_weasyprint_warnings():
+        weasyprint.HTML(string=WARM_UP.format(escape(language), words, words)).render(
+            stylesheets=styles.css, color_profiles=styles.color_profiles,
+            font_config=styles.font_config)
+
+
+@dataclass
+class Layout:
+    """One part laid out: a WeasyPrint document and what happened while making it."""
+    document: weasyprint.Document
+    warnings: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    fills: list = field(default_factory=list)  # layout_map.PageFill per page
+    placement: Placement = field(default_factory=Placement)  # figures moved or made snug
+    renders: int = 1  # layouts made to place the figures
+    css_problems: list = field(default_factory=list)  # (file, line, message) in the book's CSS
+
+    @property
+    def page_count(self) -> int:
+        return len(self.document.pages)
+
+
+MAX_RENDERS = 3  # layouts of one part while placing its figures (see placement.decide)
+
+
+def render_part(part: Part, styles: Styles, manuscript: Path) -> Layout:
+    """Lay out one part, then place its figures better and lay it out again if needed.
+
+    See placement.py: the first layout tells how tall every block and figure is, and
+    `decide` places all the part's figures from it; a layout then checks the decisions
+    (and a little more is decided from it, when a guess was off). A decision that leaves
+    the document as it was costs no layout; the best layout made is kept.
+    """
+    fetcher = SafeFetcher([manuscript, styles.folder], aliases={MANUSCRIPT_URL: manuscript})
+    tree = lxml_html.document_fromstring(part.html)
+    children = children_of(tree.get_element_by_id(part.chapter)) if part.chapter else []
+    # snug heights follow the trim
+    placement, best, seen, renders = Placement(scale=styles.design.scale[1]), None, set(), 0
+    html = part.html
+    while True:
+        seen.add(html)
+        renders += 1
+        with captured_weasyprint_warnings() as messages:
             document = weasyprint.HTML(
                 string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
-                url_fetcher=fetcher).render(stylesheets=css, color_profiles=color_profiles,
-                                            font_config=font_config)
-        layout = Layout(document, messages + render_messages,
-                        fetcher.refused + sheets.refused, css_problems=sheets.problems)
+                url_fetcher=fetcher).render(stylesheets=styles.css,
+                                            color_profiles=styles.color_profiles,
+                                            font_config=styles.font_config)
+        layout = Layout(document, styles.warnings + messages,
+                        fetcher.refused + styles.refused, css_problems=styles.problems)
         layout.fills = page_fill(document)
         layout.placement = placement.copy()
-        layout.pages = page_map(layout, book)
-        layout.source_hash = hash(html)
-        return layout
-
-    placement = Placement(scale=book.metadata.design.scale[1])  # snug heights follow the trim
-    best, seen, renders, limit = None, set(), 0, MAX_RENDERS
-    pages = None  # the page numbers printed: a placeholder, then the last layout's
-    for _ in range(MAX_DECISIONS):
-        html = _html(book, placement, pages)
-        if html not in seen:
-            seen.add(html)
-            renders += 1
-            layout = lay_out(html, placement)
-            pages = layout.pages
-            limit = min(limit, max_renders(layout.page_count))
-            if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
-                best = layout
-        if renders >= limit or not placement.improve(layout.fills):
+        if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
+            best = layout
+        elif renders > 1:  # the guess was off: another would be no surer
             break
-    for passes in range(MAX_NUMBERING_PASSES + 1):  # does it print its own page numbers?
-        html = _html(book, best.placement, best.pages)
-        if hash(html) == best.source_hash:
+        if renders >= MAX_RENDERS or part.chapter is None or not _worth_placing(layout.fills):
             break
-        if passes == MAX_NUMBERING_PASSES:
-            best.warnings.append("the page numbers of the contents, index or cross-"
-                                 f"references did not settle in {passes} more layouts")
+        placement = decide(placement, document, layout.fills, children, part.chapter)
+        html = _placed(tree, part, placement) if placement is not None else None
+        if html is None or html in seen:
             break
-        renders += 1
-        best = lay_out(html, best.placement)
     best.renders = renders
-    _take_crop_marks(best)
     return best
 
 
-MAX_NUMBERING_PASSES = 3  # layouts to settle the page numbers the book prints
+def _worth_placing(fills) -> bool:
+    """Is a page before a figure less full than TRIGGER (or the chapter's end a runt)? A
+    layout costs more than deciding: a chapter with only small holes keeps its first."""
+    text = [fill for fill in fills if fill.is_text]
+    return any(fill.fill < TRIGGER and after.first_is_figure
+               for fill, after in zip(fills, fills[1:]) if fill.is_text) or (
+        len(text) >= 2 and text[-1].fill < RUNT)
 
 
-def _html(book: Book, placement: Placement, pages: PageMap | None) -> str:
-    return lxml_html.tostring(paged_document(book, placement, pages), encoding="unicode",
-                              doctype="<!DOCTYPE html>")
-
-
-def page_map(layout: Layout, book: Book) -> PageMap:
-    """Where each element of the layout fell (its first page), and every page's printed
-    label: the one interface the contents, the index, "on page N" and the EPUB's page
-    list read page numbers from (per-chapter layout will make it from the chapters)."""
-    pages: dict[str, int] = {}
-    for number, page in enumerate(layout.document.pages, 1):
-        for anchor in page.anchors:
-            pages.setdefault(anchor, number)
-    structure = book.structure
-    start = pages.get(structure.body_start) if structure is not None and structure.is_book \
-        else None
-    return PageMap(page_labels(len(layout.document.pages), start), pages)
-
-
-def _take_crop_marks(layout: Layout) -> None:
-    """The print edition draws the crop marks the pages' styles ask for; WeasyPrint won't."""
-    layout.crop_marks = []
-    for page in layout.document.pages:
-        marks = tuple(page._page_box.style["marks"] or ())
-        unsupported = "`marks: cross` is not drawn; only crop marks are"
-        if "cross" in marks and unsupported not in layout.warnings:
-            layout.warnings.append(unsupported)
-        layout.crop_marks.append(marks)
-        page._page_box.style["marks"] = ()
-
-
-def page_starts(layout: Layout):
-    return layout_map.page_starts(layout.document)
-
+def _placed(tree, part: Part, placement: Placement) -> str:
+    """The part's HTML with its chapter's figures moved and sized as decided."""
+    root = copy.deepcopy(tree)
+    section = root.get_element_by_id(part.chapter)
+    placement.apply(section)
+    return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")

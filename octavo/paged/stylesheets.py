@@ -85,8 +85,16 @@ def paged_stylesheets(book: Book, names: tuple[str, ...], styles_dir: Path,
 
     `captured()` is a context that collects WeasyPrint's warnings into a list;
     `font_config` takes the @font-face rules of Octavo's stylesheets (scripts.css)."""
+    return design_stylesheets(book.folder, book.metadata.design, names, styles_dir,
+                              style_fetcher, color_profiles, captured, font_config)
+
+
+def design_stylesheets(folder: Path, design: Design, names: tuple[str, ...], styles_dir: Path,
+                       style_fetcher: SafeFetcher, color_profiles: dict,
+                       captured, font_config=None) -> Stylesheets:
+    """`paged_stylesheets` for the book in `folder` with `design` (a layout worker has
+    the book's design and folder, not the Book)."""
     sheets = Stylesheets(fetchers=[style_fetcher])
-    design = book.metadata.design
     with captured() as sheets.warnings:
         for name in names:
             path = styles_dir / name
@@ -99,12 +107,12 @@ def paged_stylesheets(book: Book, names: tuple[str, ...], styles_dir: Path,
                 sheets.css.append(weasyprint.CSS(filename=str(path), url_fetcher=style_fetcher,
                                                  color_profiles=color_profiles,
                                                  font_config=font_config))
-    book_fetcher = SafeFetcher([book.folder], aliases={MANUSCRIPT_URL: book.folder})
+    book_fetcher = SafeFetcher([folder], aliases={MANUSCRIPT_URL: folder})
     sheets.fetchers.append(book_fetcher)
     for sheet in design.stylesheets:
         if not sheet.pdf:
             continue
-        text = (book.folder / sheet.file).read_text(encoding="utf-8", errors="replace")
+        text = (folder / sheet.file).read_text(encoding="utf-8", errors="replace")
         with captured() as messages:
             sheets.css.append(weasyprint.CSS(string=text, base_url=MANUSCRIPT_URL + sheet.file,
                                              url_fetcher=book_fetcher,

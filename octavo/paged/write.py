@@ -1,11 +1,15 @@
-"""The screen PDF and the print-ready PDF, from one WeasyPrint write of the layout."""
+"""The PDFs: each part's tagged WeasyPrint write, and the two editions made from the
+book those parts are put together into (paged/assemble.py).
+
+One tagged write per part serves both editions: the screen PDF is the book trimmed to
+the page, its images downsampled; the print PDF is the same pages with crop marks and
+the PDF/X-4 metadata."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
@@ -14,9 +18,9 @@ from lxml import etree
 
 from ..errors import OctavoError
 from ..manuscript.book import Book
-from .finish import add_crop_marks, faster_page_references, set_page_labels, trim_to_page
+from .finish import add_crop_marks, default_compression, faster_page_references, trim_to_page
 from .images import downsample_images, screen_copies
-from .render import Layout, captured_weasyprint_warnings
+from .render import captured_weasyprint_warnings
 
 SCREEN_IMAGE_PPI = 200  # images in the screen PDF are downsampled to this; print keeps all
 
@@ -29,74 +33,83 @@ def pdf_identifier(book: Book, kind: str) -> bytes:
 XMP_DOCUMENT_ID = "{http://ns.adobe.com/xap/1.0/mm/}DocumentID"
 
 
-def _fix_dates(layout: Layout, book: Book) -> None:
-    """Dates from the build's fixed time, and a stable XMP DocumentID (reproducible).
+@dataclass(frozen=True)
+class PdfIdentity:
+    """What makes the PDFs the same on every build: their dates and identifiers."""
+    stamp: str  # ISO date and time, from SOURCE_DATE_EPOCH or the metadata's date
+    xmp_id: str  # the XMP DocumentID (WeasyPrint's is random)
+    screen: bytes  # the /ID of the tagged and screen PDFs
+    printed: bytes  # the print PDF's own /ID
 
-    WeasyPrint writes a random xmpMM:DocumentID for PDF/X-4; we derive it from the
-    book's identifier instead, by editing the XMP tree it generates.
-    """
+
+def pdf_identity(book: Book) -> PdfIdentity:
     stamp = book.metadata.timestamp(os.environ.get("SOURCE_DATE_EPOCH"))
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    metadata = layout.document.metadata
-    metadata.created = iso
-    metadata.modified = iso
+    return PdfIdentity(stamp.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                       "xmp.did:" + pdf_identifier(book, "xmp").decode(),
+                       pdf_identifier(book, "screen"), pdf_identifier(book, "print"))
+
+
+def _fix_dates(metadata, identity: PdfIdentity) -> None:
+    """Dates from the build's fixed time, and a stable XMP DocumentID (reproducible):
+    WeasyPrint writes a random xmpMM:DocumentID; the XMP tree it generates is edited."""
+    metadata.created = metadata.modified = identity.stamp
     generate = type(metadata).generate_rdf_metadata
-    stable_id = "xmp.did:" + pdf_identifier(book, "xmp").decode()
 
     def generate_stable(*args, **kwargs):
         rdf = etree.fromstring(generate(metadata, *args, **kwargs))
         for element in rdf.iter(XMP_DOCUMENT_ID):
-            element.text = stable_id
+            element.text = identity.xmp_id
         return etree.tostring(rdf)
 
     metadata.generate_rdf_metadata = generate_stable
 
 
-def _write(layout: Layout, target: Path, **options) -> None:
-    with captured_weasyprint_warnings() as messages:
-        layout.document.write_pdf(target, **options)
-    layout.warnings.extend(messages)
-    if not target.exists() or target.stat().st_size == 0:
-        raise OctavoError("WeasyPrint wrote no PDF", target)
-
-
-def write_tagged_pdf(layout: Layout, book: Book, target: Path) -> Path:
-    """The one WeasyPrint write both PDFs are made from.
+def write_part_pdf(document, identity: PdfIdentity, target: Path) -> list[str]:
+    """The one WeasyPrint write of a part; returns WeasyPrint's warnings.
 
     Tagged (PDF/UA-1: structure tree, alt text, language), with the bleed and the
-    print boxes, every image at full resolution, and no crop marks: the print edition
-    adds those it asked for (`Layout.crop_marks`), the screen edition trims to the page.
-    Not compressed (0.8 s saved on 300 pages): qpdf compresses each edition as it saves
-    it, on its own core.
-    """
-    _fix_dates(layout, book)
-    with faster_page_references():
-        _write(layout, target, pdf_variant="pdf/ua-1",
-               pdf_identifier=pdf_identifier(book, "screen"), custom_metadata=True,
-               uncompressed_pdf=True)  # a working file: each edition compresses as it saves
-    return target
+    print boxes, every image at full resolution, and no crop marks and no folios (the
+    print edition adds the marks its pages asked for, the assembly the folios)."""
+    _fix_dates(document.metadata, identity)
+    with captured_weasyprint_warnings() as messages, faster_page_references(), \
+            default_compression():
+        document.write_pdf(target, pdf_variant="pdf/ua-1", pdf_identifier=identity.screen,
+                           custom_metadata=True)
+    if not target.exists() or target.stat().st_size == 0:
+        raise OctavoError("WeasyPrint wrote no PDF", target)
+    return messages
 
 
-def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None,
-                       labels: list[str] | None = None) -> None:
-    """Tagged PDF/UA-1 on the A5 trim, images downsampled, for reading on screen.
+def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None) -> None:
+    """Tagged PDF/UA-1 on the trim, images downsampled, for reading on screen (its page
+    labels are the tagged book's: paged/assemble.py).
 
-    `images`: the smaller copies `screen_images` made ahead, if it was called; `labels`:
-    the pages' printed numbers (`Layout.pages`), for the viewer's page labels."""
+    `images`: the smaller copies `screen_images` made ahead, if it was called."""
     with pikepdf.open(tagged) as pdf:
         trim_to_page(pdf)
-        set_page_labels(pdf, labels)
         downsample_images(pdf, SCREEN_IMAGE_PPI, images)
         pdf.save(target, deterministic_id=True, compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
-def screen_images(layout: Layout, book: Book) -> dict:
-    """The screen PDF's smaller image copies, made from the layout (before the write ends)."""
-    return screen_copies(layout.document, book, SCREEN_IMAGE_PPI)
+def screen_images(layout, book: Book, memo=None) -> dict:
+    """The screen PDF's smaller image copies, from the images' placed sizes (`layout`:
+    a pagination.BookLayout), made while the book is put together."""
+    return screen_copies(layout.image_sizes, book, SCREEN_IMAGE_PPI, memo)
 
 
-def print_from_tagged(tagged: Path, layout: Layout, book: Book, target: Path) -> None:
+def xmp_packet(fields: dict, identity: PdfIdentity, variant: str, version: int,
+               conformance: str | None) -> bytes:
+    """WeasyPrint's XMP metadata for the PDF variant, with our stable ids and dates."""
+    from weasyprint.pdf.metadata import DocumentMetadata
+    metadata = DocumentMetadata(**fields)
+    _fix_dates(metadata, identity)
+    scratch = pydyf.PDF()
+    metadata.include_in_pdf(scratch, variant, version, conformance, compress=False)
+    return b"".join(scratch.objects[-1].stream)
+
+
+def print_from_tagged(tagged: Path, layout, identity: PdfIdentity, target: Path) -> None:
     """PDF/X-4 with a CMYK output intent, 3 mm bleed and crop marks, full-resolution images.
 
     The same pages as the screen PDF, byte for byte: crop marks are drawn around them
@@ -107,38 +120,11 @@ def print_from_tagged(tagged: Path, layout: Layout, book: Book, target: Path) ->
             raise OctavoError("the print PDF has no output intent (print.css names the "
                               "CMYK profile)", target)
         add_crop_marks(pdf, layout.crop_marks)
-        set_page_labels(pdf, layout.pages.labels if layout.pages else None)
-        scratch = pydyf.PDF()
-        layout.document.metadata.include_in_pdf(scratch, "x", 4, "PDF/X-4", compress=False)
-        packet = b"".join(scratch.objects[-1].stream)
+        packet = xmp_packet(layout.metadata, identity, "x", 4, "PDF/X-4")
         pdf.Root.Metadata = pikepdf.Stream(pdf, packet, Type=pikepdf.Name.Metadata,
                                            Subtype=pikepdf.Name.XML)
         pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
-        identifier = pikepdf.String(pdf_identifier(book, "print"))
+        identifier = pikepdf.String(identity.printed)
         pdf.trailer.ID = pikepdf.Array([identifier, identifier])  # its own, not the screen's
         pdf.save(target, deterministic_id=True, force_version="1.6", compress_streams=True,
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
-
-
-def write_screen_pdf(layout: Layout, book: Book, target: Path) -> None:
-    """The screen PDF alone (the build makes both PDFs from one tagged write)."""
-    with _scratch(target) as tagged:
-        write_tagged_pdf(layout, book, tagged)
-        screen_from_tagged(tagged, target, labels=layout.pages.labels if layout.pages else None)
-
-
-def write_print_pdf(layout: Layout, book: Book, target: Path) -> None:
-    """The print-ready PDF alone (the build makes both PDFs from one tagged write)."""
-    with _scratch(target) as tagged:
-        write_tagged_pdf(layout, book, tagged)
-        print_from_tagged(tagged, layout, book, target)
-
-
-@contextmanager
-def _scratch(beside: Path):
-    handle, name = tempfile.mkstemp(prefix=".octavo-tagged-", suffix=".pdf", dir=beside.parent)
-    os.close(handle)
-    try:
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)

@@ -70,7 +70,7 @@ def read_pages(pdf: Path, each_page: Callable | None = None
         bodies, wholes = [], []
         count = len(document)
         for index, page in enumerate(document):
-            body, whole = _page_text(page)
+            body, whole = page_text(page)
             bodies.append(body)
             wholes.append(whole)
             if each_page is not None:  # after the text: it may change the page's boxes
@@ -82,7 +82,7 @@ def read_pages(pdf: Path, each_page: Callable | None = None
     return _READ[key]
 
 
-def _page_text(page) -> tuple[str, str]:
+def page_text(page) -> tuple[str, str]:
     """(body text, whole-page text) of a pdfium page, within its trim."""
     text_page = page.get_textpage()
     try:
@@ -109,7 +109,7 @@ def _reads_alike(pdf: Path, texts: tuple) -> bool:
         middle = len(document) // 2
         page = document[middle]
         try:
-            body, whole = _page_text(page)
+            body, whole = page_text(page)
         finally:
             page.close()
         return (body, whole) == (texts[0][middle], texts[1][middle])
@@ -117,14 +117,14 @@ def _reads_alike(pdf: Path, texts: tuple) -> bool:
         document.close()
 
 
-def adopt_texts(source: Path, target: Path, texts: tuple) -> bool:
+def adopt_texts(source: Path, target: Path, texts: tuple, kept: tuple | None = None) -> bool:
     """Take `texts` (`read_pages(source)`, read in another process) as `target`'s too when
     both draw the same pages on the same trim, neither repaired by qpdf: the same content
     and fonts, image data aside (`walk.same_pages`), as the screen PDF and the working
     PDF it is cut from; and when pdfium reads `target`'s middle page as in `texts`.
-    Otherwise the checks read `target` itself."""
+    Otherwise the checks read `target` itself. `kept`: as `walk.same_pages` takes it."""
     from .walk import same_pages
-    if not same_pages(source, target) or not _reads_alike(target, texts):
+    if not same_pages(source, target, kept) or not _reads_alike(target, texts):
         return False
     remember(target, texts)
     return True

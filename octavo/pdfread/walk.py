@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -160,18 +161,50 @@ def _walk(stream_owner, resources, ctm, page, images, runs, fonts_seen, depth=0)
                       page, images, runs, fonts_seen, depth + 1)
 
 
-def walk_pdf(pdf: pikepdf.Pdf, text: bool = True) -> tuple[list[PlacedImage], list[TextRun]]:
-    """The placed images and (unless `text` is False, which is much quicker) the text runs."""
+def walk_pdf(pdf: pikepdf.Pdf, text: bool = True, kept: tuple | None = None
+             ) -> tuple[list[PlacedImage], list[TextRun]]:
+    """The placed images and (unless `text` is False, which is much quicker) the text runs.
+
+    `kept`: (memo, keys, role), the runner's memo and, for each page, a key naming what it
+    shows (`pagination.BookLayout.page_keys`; `role` tells the files apart: their images
+    differ): a page an earlier build walked under the same key is not walked again (its
+    runs take their fonts from this file)."""
     images, runs, fonts_seen = [], [] if text else None, {}
+    memo, keys, role = kept if kept and len(kept[1]) == len(pdf.pages) else (None, None, None)
     for number, page in enumerate(pdf.pages, 1):
         resources = page.obj.get("/Resources")
-        found = _plain_text_runs(page, resources, number, fonts_seen) if text else None
-        if found is not None:  # the text read quickly; the images (if any) walked alone
-            runs.extend(found)
+        name = memo.key("walk", role, text, keys[number - 1]) if memo is not None else None
+        known = memo.get(name) if name else None
+        if known is not None:
+            _known_page(json.loads(known), number, resources, images, runs, fonts_seen)
+            continue
+        names: list[str] = []
+        found = _plain_text_runs(page, resources, number, fonts_seen, names) if text else None
+        before = len(images)
+        if found is not None or not text:  # the text read quickly; the images walked alone
+            if found:
+                runs.extend(found)
             _walk(page, resources, (1, 0, 0, 1, 0, 0), number, images, None, fonts_seen)
+            if name:
+                memo.put(name, json.dumps({"images": [
+                    [image.name, *image.pixels, *image.size_pt, image.bytes]
+                    for image in images[before:]], "runs": [
+                    [font, run.codes.hex()] for font, run in zip(names, found or [])]}).encode())
         else:
             _walk(page, resources, (1, 0, 0, 1, 0, 0), number, images, runs, fonts_seen)
     return images, runs if text else []
+
+
+def _known_page(known: dict, number: int, resources, images: list, runs: list | None,
+                fonts_seen: dict) -> None:
+    for name, width, height, placed_width, placed_height, size in known["images"]:
+        images.append(PlacedImage(number, name, (width, height),
+                                  (placed_width, placed_height), size))
+    if runs is not None:
+        fonts = resources.get("/Font", {})
+        for font, codes in known["runs"]:
+            runs.append(TextRun(number, font_info(fonts[font], fonts_seen),
+                                bytes.fromhex(codes)))
 
 
 _END = rb"(?![^\s()<>\[\]{}/%])"  # an operator ends at white space or a delimiter
@@ -194,7 +227,8 @@ def _has_forms(resources, cache: dict) -> bool:
     return cache[key]
 
 
-def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[TextRun] | None:
+def _plain_text_runs(page, resources, number: int, fonts_seen: dict,
+                     names: list | None = None) -> list[TextRun] | None:
     """The text runs of a page written as WeasyPrint writes (hex strings only, each text
     object choosing its font before it shows text, no forms), read with regular
     expressions; None for any other page, which the full content-stream walk reads."""
@@ -211,7 +245,8 @@ def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[Tex
             continue
         read += 1
         if name:
-            found = fonts.get("/" + name.decode("latin-1"))
+            font_name = "/" + name.decode("latin-1")
+            found = fonts.get(font_name)
             if found is None:
                 return None
             font = font_info(found, fonts_seen)
@@ -223,6 +258,8 @@ def _plain_text_runs(page, resources, number: int, fonts_seen: dict) -> list[Tex
             if len(hex_digits) % 2 or array and array.count(b"<") != len(strings):
                 return None  # odd digits, or a string the expression did not read
             runs.append(TextRun(number, font, bytes.fromhex(hex_digits.decode("ascii"))))
+            if names is not None:
+                names.append(font_name)
     if read != len(_TEXT_OPERATOR.findall(data)):
         return None  # a font choice or a show the expressions did not read
     return runs
@@ -297,16 +334,24 @@ def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
     print PDF made from the same pages as the screen PDF has the same fingerprints;
     anything else added, removed or changed on a page changes its fingerprint. A file qpdf
     had to repair has none (it is compared with nothing)."""
+    return _fingerprints(path, None)
+
+
+def _fingerprints(path: str, only: set[int] | None) -> tuple:
+    """`page_fingerprints`, for the pages `only` names (the others: None)."""
     cache: dict = {}
     found = []
     with pikepdf.open(path) as pdf:
-        for page in pdf.pages:
+        for index, page in enumerate(pdf.pages):
+            if only is not None and index not in only:
+                found.append(None)
+                continue
             resources = page.obj.get("/Resources")
             if resources is not None and _has_forms(resources, cache):
                 return ()  # a form may draw text: compare nothing (WeasyPrint draws none)
             streams = [stream.read_bytes() for stream in content_streams(page)]
             wrapper = _print_wrapper(page)
-            if len(streams) >= 3 and wrapper and (streams[0], streams[-1]) == wrapper:
+            if len(streams) >= 2 and wrapper and (streams[0], streams[-1]) == wrapper:
                 streams = streams[1:-1]
             trim = " ".join(f"{value:.3f}" for value in box(page.trimbox)).encode()
             found.append(content_digest(b"\0".join(streams) + b"\0" + trim, resources,
@@ -316,13 +361,28 @@ def page_fingerprints(path: str, size: int, mtime_ns: int) -> tuple[str, ...]:
     return tuple(found)
 
 
-def same_pages(first: Path, second: Path) -> bool:
+def same_pages(first: Path, second: Path, kept: tuple | None = None) -> bool:
     """Do two PDFs draw the same text with the same fonts on every page?
 
     True for the screen and print PDFs made from one tagged write, which lets the checks
-    read their text and glyphs once. Images may differ (the screen's are downsampled)."""
-    prints = []
-    for path in (first, second):
-        stat = Path(path).stat()
-        prints.append(page_fingerprints(str(path), stat.st_size, stat.st_mtime_ns))
-    return bool(prints[0]) and prints[0] == prints[1]
+    read their text and glyphs once. Images may differ (the screen's are downsampled).
+
+    `kept`: (memo, keys, pair), the runner's memo and a key per page naming what it shows
+    (`pagination.BookLayout.page_keys`); `pair` names the two files' roles. A page an
+    earlier build found the same in both, under the same key, is not compared again (both
+    files still open without repairs, with as many pages)."""
+    memo, keys, pair = kept if kept else (None, None, None)
+    if memo is None:
+        prints = []
+        for path in (first, second):
+            stat = Path(path).stat()
+            prints.append(page_fingerprints(str(path), stat.st_size, stat.st_mtime_ns))
+        return bool(prints[0]) and prints[0] == prints[1]
+    names = [memo.key("same-page", pair, key) for key in keys]
+    unknown = {index for index, name in enumerate(names) if memo.get(name) is None}
+    prints = [_fingerprints(str(path), unknown) for path in (first, second)]
+    if not prints[0] or prints[0] != prints[1] or len(prints[0]) != len(keys):
+        return False
+    for index in unknown:
+        memo.put(names[index], b"same")
+    return True

@@ -5,7 +5,10 @@ from, and the file as it was left (size, mtime). A build then remakes only the
 outputs whose inputs changed (or whose file was removed or touched):
 
     layout     = code + manuscript folder + paged styles (styles/ except epub.css)
-                 (the book's code and manuscript include the bundled CSL styles, styles/csl/)
+                 (the book's layout; each part of it is kept on its own, by its own
+                 inputs, in runner/parts.py: an edit to one chapter remakes the PDFs,
+                 and lays out that chapter alone; the book's code and manuscript
+                 include the bundled CSL styles, styles/csl/)
     pdf, print-pdf, proof, other paged outputs = layout + SOURCE_DATE_EPOCH
     booklet, booklet-txt (its instructions; made together)
                = layout + SOURCE_DATE_EPOCH + the imposition options
@@ -134,6 +137,7 @@ class BuildCache:
         self.book_key = _hash("book", code, tree_fingerprint(Path(options.manuscript)),
                               tree_fingerprint(STYLES / "csl"))
         paged = tree_fingerprint(self.styles, skip=EPUB_ONLY)
+        self.design_key = _hash("design", code, paged)  # what every part's layout reads
         self.layout_key = _hash("layout", self.book_key, paged)
         self.epub_styles = files_fingerprint(self.styles, EPUB_STYLES)
         self.date = os.environ.get("SOURCE_DATE_EPOCH")
@@ -142,8 +146,7 @@ class BuildCache:
                                 self.booklet_options, bool(getattr(options, "validate", False)))
         self.new: dict[str, Any] = {"format": FORMAT, "inputs": self.inputs_key,
                                     "outputs": {}, "checks": {}, "validators": None,
-                                    "layout": self.old.get("layout") if self.cached_starts()
-                                    is not None else None}
+                                    "layout": None}
         self._starts: list | None = None
         self._pages: dict | None = None
         self._keys: dict[str, str] = {}
@@ -211,42 +214,27 @@ class BuildCache:
         return not (self.enabled and entry and entry["key"] == self.key(kind)
                     and self._intact(kind))
 
-    def cached_starts(self) -> list | None:
+    def workers(self, cores: int) -> int:
+        """How many layout workers to start before the book is read: none when the layout
+        cannot have changed, one when only the manuscript did (an edit usually changes
+        one part; more are started if more parts changed), else one per core."""
         layout = self.old.get("layout") or {}
-        return layout.get("page_starts") if layout.get("key") == self.layout_key else None
-
-    def needs_layout(self, paged_kinds) -> bool:
-        """A paged output must be made, or the EPUB needs page starts not recorded yet."""
-        if not self.enabled or self.cached_starts() is None:
-            return True
-        return any(self.stale(kind) for kind in paged_kinds)
+        if not self.enabled or not layout:
+            return cores
+        if layout.get("key") == self.layout_key:
+            return 0
+        return 1 if layout.get("design") == self.design_key else cores
 
     def laid_out(self, layout, starts) -> None:
-        """Record the page starts (PageStart tuples) and the page map of a fresh layout."""
+        """Record the layout's page starts (PageStart tuples), page count and page map."""
         self._starts = [list(dataclasses.astuple(start)) for start in starts]
         self._pages = layout.pages.to_json() if layout.pages is not None else None
-        self.new["layout"] = {"key": self.layout_key, "pages": layout.page_count,
-                              "page_starts": self._starts, "page_map": self._pages}
-
-    def page_starts(self):
-        """The PDF's page starts: from this build's layout, else from the record."""
-        from ..manuscript.pages import PageStart
-        rows = self._starts if self._starts is not None else self.cached_starts()
-        return [PageStart(*row) for row in rows or []]
-
-    def page_map(self):
-        """The PDF's page map (structure.pagemap.PageMap): this build's, else the record's."""
-        from ..structure.pagemap import PageMap
-        if self._starts is not None:
-            return PageMap.from_json(self._pages)
-        layout = self.old.get("layout") or {}
-        return PageMap.from_json(layout.get("page_map")) if self.cached_starts() is not None \
-            else None
+        self.new["layout"] = {"key": self.layout_key, "design": self.design_key,
+                              "pages": layout.page_count, "page_starts": self._starts,
+                              "page_map": self._pages}
 
     def page_starts_digest(self) -> str:
-        rows = self._starts if self._starts is not None else self.cached_starts()
-        pages = self.page_map()
-        return _hash(rows, pages.to_json() if pages is not None else None)
+        return _hash(self._starts, self._pages)
 
     def outputs(self, outputs) -> "Made":
         self.made = Made(self, outputs)
@@ -481,6 +469,10 @@ class RecordingContext:
     def epub(self):
         self.used.add("out:epub")
         return self._context.epub
+
+    @property
+    def memo(self):  # a shortcut to the same findings: nothing read
+        return self._context.memo
 
 
 class _RecordingDict(dict):

@@ -67,6 +67,12 @@ class Outputs:
         os.close(handle)
         return Path(temporary)
 
+    def scratch_folder(self, name: str) -> Path:
+        """A working folder, removed with the staging folder when the build ends."""
+        folder = self._stage() / f".{name}"
+        folder.mkdir(exist_ok=True)
+        return folder
+
     def withdraw(self, staged: Path) -> None:
         """An output this build turned out not to make (the booklet of a page size no
         sheet takes): its staged file goes now; an older one of that name goes when the

@@ -1,0 +1,277 @@
+"""The book's tagged PDF, put together from its parts' PDFs: `assemble(layout, target)`.
+
+Each part was written by WeasyPrint as a tagged PDF of its own (paged/part.py). Here,
+with pikepdf, in the order and with the page numbers of `pagination.BookLayout`:
+
+- pages: each part's, with a blank page (the size of the next) where a part must
+  start on the other side;
+- structure: one `Document` element holding every part's structure elements in
+  order, the parent tree renumbered (pages first, then link annotations), so the
+  screen PDF stays tagged (PDF/UA-1);
+- named destinations: every part's, in one sorted name tree;
+- links to another part (WeasyPrint writes them as `octavo-xref:` addresses, see
+  document.XREF_SCHEME): links to the named destination again;
+- bookmarks: every part's, nested through the book as WeasyPrint nests them;
+- catalog and metadata: the first part's (every part has the same);
+- colour profiles: one copy of each; fonts: one subset per face (fontmerge.py);
+- folios: drawn now that the pages have their numbers (folios.py), and the page labels
+  a viewer shows (roman in a book's front matter).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote
+
+import pikepdf
+
+from ..manuscript.book import Book
+from .document import XREF_SCHEME
+from .finish import set_page_labels
+from .folios import draw_folios
+from .fontmerge import merge_fonts
+from .pagination import BookLayout
+from .part import write_live_part
+from .write import pdf_identity, print_from_tagged, screen_from_tagged
+
+CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/OutputIntents", "/Metadata")
+PAGE_BOXES = ("/MediaBox", "/TrimBox", "/BleedBox")
+
+
+def assemble(layout: BookLayout, target: Path) -> Path:
+    """Write the book's tagged PDF to `target` (not compressed again: each edition is
+    saved compressed from it)."""
+    sources = [pikepdf.open(part.pdf) for part in layout.parts]
+    try:
+        pdf = pikepdf.new()
+        _pages(pdf, layout, sources)
+        _structure(pdf, layout, sources)
+        names = _names(pdf, sources)
+        _links(pdf, names)
+        _outline(pdf, layout.bookmarks)
+        _catalog(pdf, sources[0])
+        _shared_profiles(pdf)
+        merge_fonts(pdf)
+        draw_folios(pdf, layout.folios, layout.fonts)
+        set_page_labels(pdf, layout.pages.labels)  # what a viewer shows: ii, iii, 1, 2…
+        pdf.save(target, deterministic_id=True, min_version="1.7",
+                 compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    finally:
+        for source in sources:
+            source.close()
+    return target
+
+
+def _pages(pdf: pikepdf.Pdf, layout: BookLayout, sources: list[pikepdf.Pdf]) -> None:
+    for index, source in enumerate(sources):
+        while len(pdf.pages) + 1 < layout.first_pages[index]:  # a blank page before it
+            model = source.pages[0].obj
+            blank = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary())
+            for box in PAGE_BOXES:
+                if box in model:
+                    blank[box] = pikepdf.Array([float(value) for value in model[box]])
+            pdf.pages.append(pikepdf.Page(pdf.make_indirect(blank)))
+        with warnings.catch_warnings():  # named destinations: copied by `_names`
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning if hasattr(
+                pikepdf, "PageCopyWarning") else UserWarning)
+            pdf.pages.extend(source.pages)
+
+
+def _structure(pdf: pikepdf.Pdf, layout: BookLayout, sources: list[pikepdf.Pdf]) -> None:
+    """One structure tree: the parts' elements under one `Document`, the parent tree's
+    keys renumbered: page n (from 0) is key n, the link annotations come after."""
+    document = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
+    page_entries, annotation_entries = [], []
+    next_annotation = layout.page_count
+    for index, source in enumerate(sources):
+        root = source.Root.get("/StructTreeRoot")
+        if root is None:
+            continue
+        first = layout.first_pages[index] - 1  # the part's first page, from 0
+        count = layout.parts[index].pages
+        for kid in pdf.copy_foreign(root.K[0]).K:
+            kid.P = document
+            document.K.append(kid)
+        renumbered = {}
+        nums = pdf.copy_foreign(root.ParentTree).Nums
+        for position in range(0, len(nums), 2):
+            key, value = int(nums[position]), nums[position + 1]
+            if key < count:
+                page_entries.append((first + key, value))
+            else:
+                renumbered[key] = next_annotation
+                annotation_entries.append((next_annotation, value))
+                next_annotation += 1
+        for page in pdf.pages[first:first + count]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = first + int(page.obj.StructParents)
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = renumbered[int(annotation.StructParent)]
+    nums = pikepdf.Array()
+    for key, value in page_entries + annotation_entries:
+        nums.extend([key, value])
+    parent_tree = pdf.make_indirect(pikepdf.Dictionary(Nums=nums))
+    root = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([document]),
+        ParentTree=parent_tree, ParentTreeNextKey=next_annotation))
+    document.P = root
+    pdf.Root.StructTreeRoot = root
+
+
+def _names(pdf: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> set[str]:
+    """Every part's named destinations in one sorted name tree; returns the names."""
+    entries: dict[str, pikepdf.Object] = {}
+    for source in sources:
+        dests = source.Root.get("/Names", {}).get("/Dests")
+        if dests is None or "/Names" not in dests:
+            continue
+        names = pdf.copy_foreign(source.make_indirect(dests.Names))
+        for position in range(0, len(names), 2):
+            entries.setdefault(str(names[position]), names[position + 1])
+    if entries:
+        flat = pikepdf.Array()
+        for name in sorted(entries):
+            flat.extend([pikepdf.String(name), entries[name]])
+        pdf.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=flat))
+    return set(entries)
+
+
+def _links(pdf: pikepdf.Pdf, names: set[str]) -> None:
+    """A link to another part becomes a link to its named destination, as WeasyPrint
+    writes a link inside one document (a target that is nowhere loses its link)."""
+    for page in pdf.pages:
+        annotations = page.obj.get("/Annots")
+        if annotations is None:
+            continue
+        for annotation in list(annotations):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.startswith(XREF_SCHEME):
+                continue
+            name = unquote(uri[len(XREF_SCHEME):])
+            del annotation["/A"]
+            annotation.Dest = pikepdf.String(name)
+            annotation.Contents = pikepdf.String(name)
+            if name not in names:
+                del annotation["/Dest"]
+
+
+def _outline(pdf: pikepdf.Pdf, bookmarks: list[tuple]) -> None:
+    """The bookmarks of every part, nested by level through the book (WeasyPrint's own
+    nesting, `make_page_bookmark_tree`), written as WeasyPrint writes an outline."""
+    from weasyprint.anchors import make_page_bookmark_tree
+    from weasyprint.matrix import Matrix
+
+    class Page:  # what make_page_bookmark_tree reads of a page
+        def __init__(self, marks):
+            self.bookmarks = marks
+
+    by_page: dict[int, list] = {}
+    for index, level, label, x, y, state in bookmarks:
+        by_page.setdefault(index, []).append((level, label, (x, y), state))
+    root: list = []
+    skipped, last_by_depth, previous = [], [root], 0
+    for index in sorted(by_page):
+        previous = make_page_bookmark_tree(Page(by_page[index]), skipped, last_by_depth,
+                                           previous, index, Matrix())
+    if root:
+        outlines = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
+        count = _outline_items(pdf, root, outlines)
+        outlines.Count = count
+        pdf.Root.Outlines = outlines
+
+
+def _outline_items(pdf: pikepdf.Pdf, subtrees: list, parent) -> int:
+    items, count = [], len(subtrees)
+    for label, (index, x, y), children, state in subtrees:
+        item = pdf.make_indirect(pikepdf.Dictionary(
+            Title=pikepdf.String(label), Parent=parent,
+            Dest=pikepdf.Array([pdf.pages[index].obj, pikepdf.Name.XYZ, x, y, 0])))
+        below = _outline_items(pdf, children, item) if children else 0
+        item.Count = -below if state == "closed" else below
+        if state != "closed":
+            count += below
+        if items:
+            item.Prev, items[-1].Next = items[-1], item
+        items.append(item)
+    if items:
+        parent.First, parent.Last = items[0], items[-1]
+    return count
+
+
+def _catalog(pdf: pikepdf.Pdf, first: pikepdf.Pdf) -> None:
+    for key in CATALOG_KEYS:
+        if key in first.Root:
+            value = first.Root[key]
+            pdf.Root[key] = pdf.copy_foreign(value) if value.is_indirect else \
+                pdf.copy_foreign(first.make_indirect(value))
+    for key, value in first.docinfo.items():
+        pdf.docinfo[key] = pikepdf.String(bytes(value)) if isinstance(value, pikepdf.String) \
+            else value
+
+
+def _shared_profiles(pdf: pikepdf.Pdf) -> None:
+    """Every part embeds the colour profiles the styles name: one copy of each is kept."""
+    import hashlib
+    kept: dict[bytes, pikepdf.Object] = {}
+    dictionaries = {}
+    for page in pdf.pages:
+        spaces = page.obj.get("/Resources", {}).get("/ColorSpace")
+        if spaces is not None:
+            dictionaries.setdefault(spaces.objgen if spaces.is_indirect else id(spaces), spaces)
+    for spaces in dictionaries.values():
+        for space in spaces.values():
+            if isinstance(space, pikepdf.Array) and len(space) == 2 \
+                    and space[0] == pikepdf.Name.ICCBased:
+                digest = hashlib.sha1(space[1].read_raw_bytes()).digest()
+                kept.setdefault(digest, space[1])
+                space[1] = kept[digest]
+    for intent in pdf.Root.get("/OutputIntents", []):
+        profile = intent.get("/DestOutputProfile")
+        if profile is not None:
+            digest = hashlib.sha1(profile.read_raw_bytes()).digest()
+            intent.DestOutputProfile = kept.setdefault(digest, profile)
+
+
+# ---------- a layout made in this process (tests, tools) ----------
+
+def write_tagged_pdf(layout, book: Book, target: Path) -> Path:
+    """The book's tagged PDF (both editions are made from it), from a layout made in this
+    process (`render`): the parts not written yet are written beside `target` first."""
+    identity = pdf_identity(book)
+    for number, part in enumerate(layout.parts):
+        if part.pdf is None:
+            write_live_part(part, part.live, identity,
+                            target.with_name(f".{target.name}.part{number}.pdf"))
+    assemble(layout, target)
+    return target
+
+
+def write_screen_pdf(layout, book: Book, target: Path) -> None:
+    """The screen PDF alone (the build makes both PDFs from one tagged book)."""
+    with _scratch(target) as tagged:
+        write_tagged_pdf(layout, book, tagged)
+        screen_from_tagged(tagged, target)
+
+
+def write_print_pdf(layout, book: Book, target: Path) -> None:
+    """The print-ready PDF alone (the build makes both PDFs from one tagged book)."""
+    with _scratch(target) as tagged:
+        write_tagged_pdf(layout, book, tagged)
+        print_from_tagged(tagged, layout, pdf_identity(book), target)
+
+
+@contextmanager
+def _scratch(beside: Path):
+    handle, name = tempfile.mkstemp(prefix=".octavo-tagged-", suffix=".pdf", dir=beside.parent)
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)

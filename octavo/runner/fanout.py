@@ -1,0 +1,188 @@
+"""Worker processes for the per-part layout: one per core, forked at the start of a build.
+
+`Workers(count, limit, warm, *args)` forks `count` workers at once; each calls
+`warm(*args)` (the stylesheets, the fonts, the hyphenation dictionary) while the build
+process reads the manuscript; `map` forks more, up to `limit`, if it has more items
+than workers. `workers.map(function, items, costs)` then runs
+`function(*item)` for every item, the costliest first, each on the next free worker,
+and returns the results in the items' order: which worker did what never changes a
+result, so the outputs stay reproducible. A worker's exception is raised again here;
+a worker that dies is an OctavoError (as in runner/parallel.py).
+
+Tasks and results travel pickled, through one pipe each way per worker; a function
+is sent by name (it must be a module-level function).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+from typing import Any, Callable
+
+from ..errors import OctavoError
+from .parallel import FORK, _call
+
+HEADER = struct.Struct("!Q")
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _send(fd: int, value: Any) -> None:
+    data = pickle.dumps(value)
+    view = memoryview(HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int) -> Any:
+    header = _read(fd, HEADER.size)
+    if header is None:
+        raise EOFError
+    data = _read(fd, HEADER.unpack(header)[0])
+    if data is None:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def _read(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+class _Worker:
+    def __init__(self, warm: Callable | None, args: tuple):
+        task_read, self.tasks = os.pipe()
+        self.results, result_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: warm up, then run tasks until told to stop
+            os.close(self.tasks)
+            os.close(self.results)
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                if warm is not None:
+                    warm(*args)
+                while True:
+                    task = _receive(task_read)
+                    if task is None:
+                        break
+                    function, task_args = task
+                    ok, value = _call(function, task_args)
+                    try:
+                        _send(result_write, (ok, value))
+                    except Exception as error:  # noqa: BLE001 - an unpicklable result
+                        _send(result_write, (False, OctavoError(
+                            f"a layout worker could not send back {type(value).__name__}: "
+                            f"{error}")))
+            except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(task_read)
+        os.close(result_write)
+        self.busy: int | None = None  # the item it works on
+
+    def stop(self, kill: bool = False) -> None:
+        if self.pid is None:
+            return
+        try:
+            if kill:
+                os.kill(self.pid, signal.SIGTERM)
+            else:
+                _send(self.tasks, None)
+        except (OSError, ProcessLookupError):
+            pass
+        for fd in (self.tasks, self.results):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        self.pid = None
+
+
+class Workers:
+    """`with Workers(n, limit, warm, *args) as workers: workers.map(f, items, costs)`."""
+
+    def __init__(self, count: int, limit: int, warm: Callable | None = None, *args: Any):
+        self.limit, self.warm, self.args = max(1, limit), warm, args
+        self.started: list[_Worker] = []
+        if FORK:
+            self.started = [_Worker(warm, args) for _ in range(min(count, self.limit))]
+
+    def map(self, function: Callable, items: list[tuple], costs: list[float] | None = None
+            ) -> list:
+        """`function(*item)` for each item, on the workers; the results in item order."""
+        if not items:
+            return []
+        if not FORK:  # no fork: here, in order
+            if self.warm is not None:
+                self.warm(*self.args)
+                self.warm = None
+            results = []
+            for item in items:
+                ok, value = _call(function, item)
+                if not ok:
+                    raise value
+                results.append(value)
+            return results
+        while len(self.started) < min(self.limit, len(items)):
+            self.started.append(_Worker(self.warm, self.args))
+        order = sorted(range(len(items)), key=lambda i: -(costs[i] if costs else 0))
+        waiting, results, done = list(order), [None] * len(items), 0
+        idle = list(self.started)
+        while done < len(items):
+            while idle and waiting:
+                worker = idle.pop()
+                worker.busy = waiting.pop(0)
+                _send(worker.tasks, (function, items[worker.busy]))
+            ready, _, _ = select.select([w.results for w in self.started
+                                         if w.busy is not None], [], [])
+            for worker in [w for w in self.started if w.results in ready]:
+                try:
+                    ok, value = _receive(worker.results)
+                except EOFError:
+                    self.close(kill=True)
+                    raise OctavoError("a build worker died while laying out the book; "
+                                      "the previous outputs are unchanged") from None
+                if not ok:
+                    self.close(kill=True)
+                    raise value
+                results[worker.busy] = value
+                worker.busy = None
+                done += 1
+                idle.append(worker)
+        return results
+
+    def close(self, kill: bool = False) -> None:
+        for worker in self.started:
+            worker.stop(kill)
+        self.started = []
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        self.close(kill=kind is not None)
+        return False

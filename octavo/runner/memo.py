@@ -1,0 +1,90 @@
+"""Intermediate results kept between builds, by the hash of what they are made from:
+`Memo(folder, staging)`.
+
+The EPUB's copies of the images and its font subsets, the screen PDF's smaller images,
+the pages' text and proof thumbnails: each is a pure function of its inputs, so a build
+that finds one made before (under the same key) uses it, and gives the bytes a clean
+build gives. Entries live in `dist/.octavo-parts/` beside the parts (runner/parts.py);
+a build writes new ones in its staging folder (`staging`: forked jobs write there too)
+and `keep()` moves them in when it succeeded, then removes the entries this build
+did not use (each use touches its file).
+
+With `--no-cache` there is no memo at all: nothing is read, nothing kept (keeping
+costs: the thumbnails, for one, are compressed to be kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+from .cache import code_fingerprint
+
+SUFFIX = ".memo"
+
+
+def key(*parts: object) -> str:
+    """A key for a result made by this code from `parts` (strings, bytes, numbers...)."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for part in parts:
+        digest.update(b"\0" + (part if isinstance(part, bytes) else
+                               json.dumps(part, sort_keys=True, default=str).encode()))
+    return digest.hexdigest()[:32]
+
+
+class Memo:
+    def __init__(self, folder: Path, staging: Path | None, read: bool = True):
+        self.folder, self.staging, self.read = Path(folder), staging, read
+        self.started = time.time()
+
+    key = staticmethod(key)
+
+    def get(self, name: str) -> bytes | None:
+        if not self.read:
+            return None
+        for place in (self.staging, self.folder):
+            if place is None:
+                continue
+            path = place / f"{name}{SUFFIX}"
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            try:
+                os.utime(path)  # used by this build: kept by `keep()`
+            except OSError:
+                pass
+            return data
+        return None
+
+    def put(self, name: str, data: bytes) -> None:
+        if self.staging is None:
+            return
+        partial = self.staging / f".{name}.{os.getpid()}.tmp"
+        partial.write_bytes(data)
+        os.replace(partial, self.staging / f"{name}{SUFFIX}")
+
+    def remember(self, name: str, make: Callable[[], bytes]) -> bytes:
+        """The bytes kept under `name`, or `make()`'s, kept."""
+        found = self.get(name)
+        if found is None:
+            found = make()
+            self.put(name, found)
+        return found
+
+    def keep(self) -> None:
+        """Move this build's new entries into the folder; drop those it did not use."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.staging is not None and self.staging.is_dir():
+            for path in self.staging.glob(f"*{SUFFIX}"):
+                os.replace(path, self.folder / path.name)
+        for path in self.folder.glob(f"*{SUFFIX}"):
+            try:
+                if path.stat().st_mtime < self.started - 1:
+                    path.unlink()
+            except OSError:
+                pass

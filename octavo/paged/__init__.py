@@ -11,3 +11,4 @@ numbered through the book (`pagination.py`) and put together into one tagged PDF
 """
 
 from . import linebreak  # noqa: F401 - mends a WeasyPrint line-breaking fault (see there)
+from . import footnotes  # noqa: F401 - mends a WeasyPrint fault that lost notes (see there)

@@ -11,8 +11,8 @@ does not fit; a line's notes go to the foot of its page, or, when they do not fi
 (under the area's max-height too) or an earlier note of the page did not, to the next
 page's foot, before that page's own (WeasyPrint's `footnote-policy: auto`); a line
 before which no break may fall but after which one may is fitted by setting the page's
-notes on the next page, the last first, and ends the page (WeasyPrint then sets none
-of that line's own notes: lost, which the text checks report); a paragraph keeps two
+notes on the next page, the last first, and ends the page (that line's own notes go
+to the next page too, after them: paged/footnotes.py); a paragraph keeps two
 lines on each side of a break (orphans, widows); a heading stays with what follows it;
 a block at the head of a page keeps its top margin. A layout then checks what was
 chosen (render.py).
@@ -355,7 +355,8 @@ def paginate(flow: Flow, slices: list[Item], begin: int = 0, state: State | None
         states.append(State(page, start, y, tuple(kept), tuple(carried)))
         y += add
         index += 1
-        if last:  # (WeasyPrint does not set that line's own notes: lost)
+        if last:  # that line's own notes follow those set on the next page
+            carried.extend(piece.notes)
             pages.append(_page(page, slices[start:index], y, _area(flow, kept),
                                flow.capacity))
             page, start = page + 1, index

@@ -24,7 +24,8 @@ def _linebox_layout_keeping_notes(context, box, index, child, new_children, *arg
         new_footnotes = result[4]
         for line in new_children:
             for descendant in line.descendants():
-                if descendant.footnote in context.footnotes:  # called here, never laid out
+                if descendant.footnote is not None and \
+                        descendant.footnote in context.footnotes:  # called, never laid out
                     context.footnotes.remove(descendant.footnote)
                     context.reported_footnotes.append(descendant.footnote)
                     new_footnotes.append(descendant.footnote)  # undone if box aborts

@@ -200,8 +200,7 @@ def structure_notes(context: CheckContext) -> list[Finding]:
     """What the structure stage noticed without stopping the build (an entry of the
     bibliography never cited: REF-001)."""
     structure = getattr(context.book, "structure", None)
-    return [Finding(note.code, note.severity, note.message, note.where)
-            for note in (structure.notes if structure is not None else [])]
+    return list(structure.notes) if structure is not None else []
 
 
 def loading_notes(context: CheckContext) -> list[Finding]:

@@ -23,10 +23,10 @@ from ..manuscript.cite_syntax import cluster_items
 from ..manuscript.load import resolve_inside
 from ..manuscript.metadata import key_line
 from ..options import STYLES
-from ..report import INFO
+from ..report import INFO, Finding
 from .cite_engine import CitationEngine, Cluster, ref_id
 from .cite_sources import CitationError, load_references
-from .model import Note, Structure
+from .model import Structure
 from .terms import csl_locale, terms_for
 
 BUNDLED_CSL = STYLES / "csl"  # the styles Octavo ships, with their licences (README.md)
@@ -189,7 +189,7 @@ def cite(book: Book, structure: Structure) -> None:
                           else f"add an entry `{key}` to {bibliography.name}")
     for message in result.notes:
         where, _, text = message.rpartition(": ")
-        structure.notes.append(Note(UNUSED, INFO, text, where or bibliography.name))
+        structure.notes.append(Finding(UNUSED, INFO, text, where or bibliography.name))
     notes_by_chapter: dict[str, list] = {}
     for (chapter, span, in_note), text, note in zip(found, result.citations, result.footnotes):
         _set_content(span, text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..report import Finding
+
 # Kinds of division (a stretch of the book opened by a level-1 heading, or a chapter file
 # without one).
 FRONT, CHAPTER, APPENDIX, PART, UNNUMBERED = "front", "chapter", "appendix", "part", "unnumbered"
@@ -57,15 +59,6 @@ class IndexMark:
 
 
 @dataclass
-class Note:
-    """A finding for the checks: the structure stage has no Finding type of its own."""
-    code: str
-    severity: str
-    message: str
-    where: str
-
-
-@dataclass
 class Structure:
     layout: str  # "book" (front matter apart, roman folios) or "article" (as a feature)
     numbering: str  # chapters, book or none
@@ -78,7 +71,7 @@ class Structure:
     divisions: list[Division] = field(default_factory=list)
     targets: dict[str, Target] = field(default_factory=dict)
     index_marks: list[IndexMark] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
     front_chapters: list[str] = field(default_factory=list)  # chapter ids set as front matter
     body_start: str | None = None  # id of the first body chapter (arabic 1), book layout
     language: str = "en"

@@ -91,6 +91,9 @@ def build(options: BuildOptions) -> BuildResult:
         made = cache.outputs(outputs)
         screen, printed, booklet, text, epub, proof = made.targets(book.metadata.slug,
                                                                    OUTPUT_SUFFIXES)
+        epub_inputs = epub_parts.result() if epub else epub_parts.cancel()  # None: EPUB kept
+        epub_job = jobs.fork(epub_edition, options, cache, book, layout, made, epub_inputs,
+                             kept.memo)                           # beside the PDFs
         images = jobs.fork(screen_images, layout, book, kept.memo, when=screen)
         tagged = assemble(layout, outputs.scratch("tagged")) if screen or printed \
             else None                                              # the parts as one book
@@ -100,9 +103,6 @@ def build(options: BuildOptions) -> BuildResult:
             "print-pdf"), proof, layout.page_keys(), kept.memo)   # proof sheet, text
         if screen:
             screen_from_tagged(tagged, screen, images.result())    # trimmed, images smaller
-        epub_inputs = epub_parts.result() if epub else epub_parts.cancel()  # None: EPUB kept
-        epub_job = jobs.fork(epub_edition, options, cache, book, layout, made, epub_inputs,
-                             kept.memo)
         print_job.result()                                         # the print PDF made:
         booklet_job = jobs.fork(booklet_edition, options, cache, CheckContext(
             book, layout, made.paths), booklet, text)             # imposed, checked

@@ -50,9 +50,17 @@ def run_build(options, check_only: bool = False, time_limit: float = DEFAULT_TIM
     child writes to it, and each first write costs a page copy (about 0.3 s of system
     time over a 300-page build)."""
     def work():
+        if not check_only:  # the layout stage first: its workers warm up meanwhile
+            from .runner.parts import start_layout_workers, stop_early_workers
+            batch_garbage_collection()  # (what the workers inherit stays shared)
+            start_layout_workers(options)
         from .build import build, check_only as check
         batch_garbage_collection()  # the pipeline's modules are loaded now
-        return summarise((check if check_only else build)(options))
+        try:
+            return summarise((check if check_only else build)(options))
+        finally:
+            if not check_only:
+                stop_early_workers()
     return run_limited(work, options.out, time_limit, memory_limit)
 
 

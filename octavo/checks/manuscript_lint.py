@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import unicodedata
 
-from ..fonts import covered_characters, install_hint, installed_coverage
+from ..fonts import InstalledCoverage, covered_characters, install_hint
 from ..manuscript.mathtex import MATH_CLASS
 from ..manuscript.scripts import hyphenation_language, is_default_ignorable
 from . import ERROR, INFO, WARNING, CheckContext, Finding
@@ -140,7 +140,7 @@ def characters_have_glyphs(context: CheckContext) -> list[Finding]:
     design's font through the fonts of every script (styles/scripts.css) and then every
     font fontconfig knows, so a character is reported only if none has it. Each character
     is looked at once, not at each occurrence."""
-    covered_anywhere = installed_coverage()
+    covered_anywhere = InstalledCoverage()  # the body font's charset, then all fonts'
     design = context.book.metadata.design
     findings, seen, missing = [], set(), set()
     fine: set[str] = set()  # characters known to be drawn
@@ -162,7 +162,8 @@ def characters_have_glyphs(context: CheckContext) -> list[Finding]:
                    for node in (element, *element.iterancestors())):
                 continue  # TeX: drawn as a formula, not as text
             for char in text:
-                if ord(char) in covered_anywhere or _needs_no_glyph(char):
+                if ord(char) in covered or ord(char) in covered_anywhere \
+                        or _needs_no_glyph(char):
                     fine.add(char)
                     continue
                 if char in seen:

@@ -13,7 +13,7 @@ from pathlib import Path
 import ahocorasick
 from lxml import etree
 
-from ..fonts import installed_coverage
+from ..fonts import InstalledCoverage, fonts_stamp
 from ..manuscript.mathtex import MATH_CLASS
 from ..manuscript.scripts import DEFAULT_IGNORABLE, cut_unreliable
 from ..paged.links import shown_url
@@ -112,7 +112,7 @@ def _own_text(element, urls: bool = False) -> str:
 TEXT, CAPTION, NOTE, HEADING = "text", "caption", "note", "heading"
 
 
-def _has_box(sentence: str, covered: frozenset[int]) -> bool:
+def _has_box(sentence: str, covered) -> bool:
     """Does the sentence hold a character no installed font draws? It prints as a box
     (MS-007 says so), and a PDF reads a box's neighbours back in no reliable order (its
     glyph has no width): the sentence is not looked for."""
@@ -154,14 +154,14 @@ def sentences(book, urls: bool = False, memo=None) -> ExpectedText:
     each chapter's by its Markdown and its annotated tree (numbers come from the book).
     """
     found, main, notes, headings = [], [], [], Counter()
-    covered = installed_coverage()
+    covered = InstalledCoverage()
     for chapter in book.chapters:
         if memo is None:
             part = _chapter_sentences(chapter, urls, covered)
-        else:  # (`covered`: the installed fonts' characters; their count stands for them)
+        else:  # (`covered`: the installed fonts' characters; `fonts_stamp` stands for them)
             made = memo.key("sentences", chapter.id, chapter.name, chapter.source.name,
                             chapter.markdown, etree.tostring(chapter.body), urls,
-                            len(covered))
+                            fonts_stamp())
             part = json.loads(memo.remember(made, lambda: json.dumps(
                 _chapter_sentences(chapter, urls, covered)).encode()))
         items, text, note_text, heads = part

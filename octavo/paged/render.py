@@ -145,11 +145,15 @@ WARM_UP = "<!DOCTYPE html><html lang='{}'><body><p>{}</p><p><em>{}</em></p></bod
 
 
 def warm_up(styles_dir: Path, language: str, manuscript: Path | None = None,
-            design: Design | None = None) -> None:
+            design: Design | None = None, waiting=None) -> None:
     """What every first layout in a process costs, paid before any part is ready: the
     stylesheets parsed, the fonts found, the hyphenation dictionary of `language` read
-    (a worker does this while the build reads the manuscript)."""
+    (a worker does this while the build reads the manuscript). The fonts and the
+    dictionary are found by a small layout, unless `waiting()` says a part is ready: its
+    own layout finds them then, and the small one would only delay it."""
     styles = shared_styles(PAGED_CSS, Path(styles_dir), manuscript, design)
+    if waiting is not None and waiting():
+        return
     words = " ".join(["Typesetting warms the hyphenation dictionary up"] * 12)
     with captured_weasyprint_warnings():
         weasyprint.HTML(string=WARM_UP.format(escape(language), words, words)).render(

@@ -1,8 +1,9 @@
 """Worker processes for the per-part layout: one per core, forked at the start of a build.
 
 `Workers(count, limit, warm, *args)` forks `count` workers at once; each calls
-`warm(*args)` (the stylesheets, the fonts, the hyphenation dictionary) while the build
-process reads the manuscript; `map` forks more, up to `limit`, if it has more items
+`warm(*args, waiting=...)` (the stylesheets, the fonts, the hyphenation dictionary) while
+the build process reads the manuscript (`waiting()`: is a task there already? then what
+the first task would pay anyway need not be paid twice); `map` forks more, up to `limit`, if it has more items
 than workers. `workers.map(function, items, costs)` then runs
 `function(*item)` for every item, the costliest first, each on the next free worker,
 and returns the results in the items' order: which worker did what never changes a
@@ -78,8 +79,8 @@ class _Worker:
             code = 0
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                if warm is not None:
-                    warm(*args)
+                if warm is not None:  # (cut short when a task is already waiting)
+                    warm(*args, waiting=lambda: bool(select.select([task_read], [], [], 0)[0]))
                 while True:
                     task = _receive(task_read)
                     if task is None:
@@ -138,7 +139,7 @@ class Workers:
             return []
         if not FORK:  # no fork: here, in order
             if self.warm is not None:
-                self.warm(*self.args)
+                self.warm(*self.args, waiting=lambda: True)
                 self.warm = None
             results = []
             for item in items:

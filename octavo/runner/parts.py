@@ -32,7 +32,7 @@ from ..paged.render import PAGED_CSS, shared_styles
 from ..paged.write import PdfIdentity, pdf_identity
 from ..manuscript.metadata import load_metadata
 from ..paged.render import warm_up
-from .cache import EPUB_ONLY, code_fingerprint, tree_fingerprint
+from .cache import EPUB_ONLY, BuildCache, code_fingerprint, tree_fingerprint
 from .fanout import Workers, cores
 from .memo import Memo
 
@@ -51,10 +51,30 @@ def _lay_out(part: Part, manuscript: Path, styles_dir: Path, design: Design,
     return laid
 
 
+_EARLY: list = []  # (options, Workers) started by `start_layout_workers`, not yet used
+
+
+def start_layout_workers(options) -> None:
+    """Fork the layout workers for a build of `options` now, before the rest of the
+    pipeline is imported (launch.py): they warm up while the build process imports it
+    and reads the manuscript. `layout_workers` then hands them to the build."""
+    _EARLY.append((options, layout_workers(options, BuildCache(options))))
+
+
+def stop_early_workers() -> None:
+    """Those started early that no build took (it found nothing to remake, or failed)."""
+    while _EARLY:
+        _EARLY.pop()[1].close()
+
+
 def layout_workers(options, cache) -> Workers:
     """The layout workers, forked at once (one per core at most; fewer when the last
     build's parts are likely kept, see `BuildCache.workers`), each warming up: the
-    stylesheets parsed, the fonts found, the book's hyphenation dictionary read."""
+    stylesheets parsed, the fonts found, the book's hyphenation dictionary read. Those
+    `start_layout_workers` forked for these `options`, if any."""
+    if _EARLY and _EARLY[-1][0] is options:
+        return _EARLY.pop()[1]
+    stop_early_workers()
     try:
         metadata = load_metadata(options.manuscript)
     except OctavoError:  # the build reports it, with the rest of what loading finds

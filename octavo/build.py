@@ -182,10 +182,11 @@ def read_pages_once(options: BuildOptions, cache: BuildCache, pdf: Path, proof: 
 
 def pending_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
                    booklet_job, pages_job, pdf_job, memo) -> list:
-    """`run_checks`' `later`: the text checks, run last, here, on the text the pages job
-    read; the booklet's check and the PDF checks, run in their children meanwhile."""
-    return [(PDF_CHECKS, pdf_job.result),
-            (PDF_TEXT_CHECKS, lambda: text_checks(options, cache, context, pages_job, memo)),
+    """`run_checks`' `later`: the text checks, run here on the text the pages job read
+    (as soon as it is read: before the PDF checks and the booklet's are done); the
+    booklet's check and the PDF checks, run in their children meanwhile."""
+    return [(PDF_TEXT_CHECKS, lambda: text_checks(options, cache, context, pages_job, memo)),
+            (PDF_CHECKS, pdf_job.result),
             (BOOKLET_CHECKS, lambda: booklet_job.result()[1])]
 
 

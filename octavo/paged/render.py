@@ -185,8 +185,11 @@ def render_part(part: Part, styles: Styles, manuscript: Path) -> Layout:
 
     See placement.py: the first layout tells how tall every block and figure is, and
     `decide` places all the part's figures from it; a layout then checks the decisions
-    (and a little more is decided from it, when a guess was off). A decision that leaves
-    the document as it was costs no layout; the best layout made is kept.
+    (and a little more is decided from it, when a guess was off). A layout that came out
+    worse than the best is looked at too: it measured the arrangement it tried, which the
+    guess could only predict (a page of notes predicts least well). A decision that
+    leaves the document as it was, or makes one already laid out, costs no layout; the
+    best layout made is kept.
     """
     fetcher = SafeFetcher([manuscript, styles.folder], aliases={MANUSCRIPT_URL: manuscript})
     tree = lxml_html.document_fromstring(part.html)
@@ -209,8 +212,6 @@ def render_part(part: Part, styles: Styles, manuscript: Path) -> Layout:
         layout.placement = placement.copy()
         if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
             best = layout
-        elif renders > 1:  # the guess was off: another would be no surer
-            break
         if renders >= MAX_RENDERS or part.chapter is None or not _worth_placing(layout.fills):
             break
         placement = decide(placement, document, layout.fills, children, part.chapter)

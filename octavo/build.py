@@ -80,8 +80,9 @@ def build(options: BuildOptions) -> BuildResult:
         book = result.book = load_book(options.manuscript, apart=Job, memo=kept.memo)
         annotate(book)                                             # numbers, references, index
         clock.lap("load")
-        epub_parts = jobs.fork(prepare_epub, book, cache.styles, kept.memo)  # images, fonts
-        linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS, CheckContext(book))
+        epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles, kept.memo)  # images,
+        linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS,  # fonts; lint
+                                CheckContext(book))
         layout = result.layout = lay_out_parts(                    # a document per chapter
             book, lambda parts: kept.lay_out(parts, book, workers))  # on every core (or kept),
         workers.close()                                            # then contents and index

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import unicodedata
 
-from ..fonts import InstalledCoverage, covered_characters, install_hint
+from ..fonts import InstalledCoverage, family_coverage, install_hint
 from ..manuscript.mathtex import MATH_CLASS
 from ..manuscript.scripts import hyphenation_language, is_default_ignorable
 from . import ERROR, INFO, WARNING, CheckContext, Finding
@@ -149,7 +149,7 @@ def characters_have_glyphs(context: CheckContext) -> list[Finding]:
             if not text or text.isspace():
                 continue
             role, family = _set_in(element, design)
-            covered = covered_characters(family)
+            covered = family_coverage(family)
             if not covered:
                 if family not in missing:
                     missing.add(family)

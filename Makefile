@@ -23,7 +23,10 @@ $(ACE): package.json package-lock.json | system-deps
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# An editable install is not byte-compiled, and where PYTHONDONTWRITEBYTECODE is set
+# nothing ever is: every build would compile Octavo's modules again (0.1-0.25 s).
 deps: system-deps $(STAMP) $(ACE)
+	@$(PY) -m compileall -q octavo
 
 build: deps
 	$(PY) build.py --validate

@@ -6,7 +6,9 @@ its trailing space does not, Pango reports the line too wide, and WeasyPrint's
 `split_first_line` then keeps only the run's first word: the paragraph opens with a
 line that holds "A" (the corpus book had one). A space at a line end collapses, so the
 run does fit: it is laid out whole, and the element after it moves to the next line,
-as it does at every other width. Takes and gives what `split_first_line` does.
+as it does at every other width. A first line of two words or more is not the fault:
+it is looked at no further (a run is laid out again only when one word was kept).
+Takes and gives what `split_first_line` does.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ def split_first_line(text, style, context, max_width, justification_spacing,
     result = _split_first_line(text, style, context, max_width, justification_spacing,
                                is_line_start, minimum)
     if result[2] is None or max_width is None or not text.endswith(" ") \
-            or style["white_space"] not in ("normal", "nowrap", "pre-line"):
+            or style["white_space"] not in ("normal", "nowrap", "pre-line") \
+            or " " in text[:result[1]].strip(" "):  # the fault keeps one word, no more
         return result
     run = _split_first_line(text.rstrip(" "), style, context, max_width,
                             justification_spacing, is_line_start, minimum)

@@ -1,0 +1,61 @@
+"""The layout workers a build is handed (runner/parts.py, launch.py): forked before the
+rest of the pipeline is imported, they warm up while it loads, and the build uses
+them; workers started for other options, or for a build that did not need them, are
+stopped and reaped, never left running."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import FIXTURES
+from octavo.options import BuildOptions
+from octavo.runner import parts
+from octavo.runner.cache import BuildCache
+from octavo.runner.fanout import cores
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _options(tmp_path) -> BuildOptions:
+    return BuildOptions(manuscript=FIXTURES / "figures", out=tmp_path / "dist", quiet=True)
+
+
+@pytest.fixture(autouse=True)
+def no_workers_left():
+    yield
+    parts.stop_early_workers()
+
+
+def test_the_workers_started_early_are_the_builds(tmp_path):
+    options = _options(tmp_path)
+    parts.start_layout_workers(options)
+    early = parts._EARLY[-1][1]
+    pids = [worker.pid for worker in early.started]
+    assert len(pids) == min(cores(), BuildCache(options).workers(cores())) >= 1
+    assert all(_alive(pid) for pid in pids)
+    with parts.layout_workers(options, BuildCache(options)) as workers:
+        assert workers is early and parts._EARLY == []
+        assert workers.map(pow, [(2, 10), (3, 3)]) == [1024, 27]
+    assert not any(_alive(pid) for pid in pids)  # stopped and reaped
+
+
+def test_workers_no_build_took_are_stopped(tmp_path):
+    options = _options(tmp_path)
+    parts.start_layout_workers(options)
+    pids = [worker.pid for worker in parts._EARLY[-1][1].started]
+    other = _options(tmp_path / "other")  # another build: the early ones do not fit it
+    with parts.layout_workers(other, BuildCache(other)) as workers:
+        assert workers.started and parts._EARLY == []
+        assert not any(_alive(pid) for pid in pids)
+    parts.start_layout_workers(options)
+    pids = [worker.pid for worker in parts._EARLY[-1][1].started]
+    parts.stop_early_workers()  # the build found nothing to remake
+    assert parts._EARLY == [] and not any(_alive(pid) for pid in pids)

@@ -138,6 +138,31 @@ def _lead_in(paragraph) -> None:
     paragraph.insert(0, span)
 
 
+_PREPARED: dict = {}  # (id(book), chapter id, placement) -> (book, structure, its tree)
+
+
+def _prepared(book: Book, chapter, placement: Placement):
+    """A chapter's tree as the paged document has it before the page numbers go in (its
+    links, notes, math and figures set for print): the same on every pass of a build
+    (paged/pagination.py lays the book out until its page numbers settle), so made
+    once per book and placement (and structure: the structure stage numbers the
+    chapters' headings), and copied."""
+    key = (id(book), chapter.id, placement.decisions())
+    if key not in _PREPARED or _PREPARED[key][0] is not book \
+            or _PREPARED[key][1] is not book.structure:
+        for old in [k for k, (known, structure, _) in _PREPARED.items()
+                    if known is not book or structure is not book.structure]:
+            del _PREPARED[old]
+        body = chapter.copy_body()
+        _internal_links(book, chapter, body)
+        mark_external_links(body)
+        _inline_footnotes(body)
+        math_for_paged(body)
+        placement.apply(body)
+        _PREPARED[key] = (book, book.structure, body)
+    return _PREPARED[key][2]
+
+
 def paged_document(book: Book, placement: Placement | None = None,
                    pages: PageMap | None = None) -> lxml_html.HtmlElement:
     """The whole book as <html> for WeasyPrint, with the figures placed as decided and
@@ -157,12 +182,7 @@ def paged_document(book: Book, placement: Placement | None = None,
 
     article, front = E.ARTICLE(E.CLASS("text")), []
     for chapter in book.chapters:
-        body = chapter.copy_body()
-        _internal_links(book, chapter, body)
-        mark_external_links(body)
-        _inline_footnotes(body)
-        math_for_paged(body)
-        (placement or Placement()).apply(body)
+        body = copy.deepcopy(_prepared(book, chapter, placement or Placement()))
         if structure is not None:
             add_xref_pages(body, structure, pages)
         sections = _split_at_divisions(body) if structure is not None and structure.is_book \

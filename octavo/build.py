@@ -25,7 +25,7 @@ from .runner.outputs import Outputs
 from .runner.parallel import Job, Jobs
 from .runner.progress import Progress, show_progress
 from .pdfread.text import adopt_texts, remember
-from .paged.assemble import assemble
+from .paged.assemble import Assembly
 from .paged.pagination import BookLayout, lay_out_parts
 from .paged.proof import write_proof_sheet
 from .paged.write import pdf_identity, print_from_tagged, screen_from_tagged, screen_images
@@ -74,7 +74,7 @@ def build(options: BuildOptions) -> BuildResult:
     cache = BuildCache(options)                                    # a hash of each output's inputs
     if cache.up_to_date():                                         # nothing changed: keep it all
         return clock.done(cache.reuse(result, annotate(load_book(options.manuscript))))
-    with Outputs(options.out) as outputs, Jobs() as jobs, \
+    with Outputs(options.out) as outputs, Jobs() as jobs, Assembly() as assembly, \
             layout_workers(options, cache) as workers:             # forked now, warming up
         kept = PartCache(options, cache.styles, outputs)           # parts and results kept
         book = result.book = load_book(options.manuscript, apart=Job, memo=kept.memo)
@@ -84,8 +84,9 @@ def build(options: BuildOptions) -> BuildResult:
         linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS,  # fonts; lint
                                 CheckContext(book))
         layout = result.layout = lay_out_parts(                    # a document per chapter
-            book, lambda parts: kept.lay_out(parts, book, workers))  # on every core (or kept),
-        workers.close()                                            # then contents and index
+            book, lambda parts: kept.lay_out(parts, book, workers,  # on every core (or kept,
+                                             assembly))           # taken in meanwhile), then
+        workers.close()                                            # contents and index
         cache.laid_out(layout, layout.page_starts)
         result.laid_out = kept.made_parts
         clock.lap("layout")
@@ -96,7 +97,7 @@ def build(options: BuildOptions) -> BuildResult:
         epub_job = jobs.fork(epub_edition, options, cache, book, layout, made, epub_inputs,
                              kept.memo)                           # beside the PDFs
         images = jobs.fork(screen_images, layout, book, kept.memo, when=screen)
-        tagged = assemble(layout, outputs.scratch("tagged")) if screen or printed \
+        tagged = assembly.finish(layout, outputs.scratch("tagged")) if screen or printed \
             else None                                              # the parts as one book
         print_job = jobs.fork(print_from_tagged, tagged, layout, pdf_identity(book), printed,
                               when=printed)                       # crop marks, PDF/X-4

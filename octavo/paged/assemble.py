@@ -1,4 +1,5 @@
-"""The book's tagged PDF, put together from its parts' PDFs: `assemble(layout, target)`.
+"""The book's tagged PDF, put together from its parts' PDFs: `assemble(layout, target)`,
+or an `Assembly` that takes each part in as soon as its PDF is written.
 
 Each part was written by WeasyPrint as a tagged PDF of its own (paged/part.py). Here,
 with pikepdf, in the order and with the page numbers of `pagination.BookLayout`:
@@ -24,6 +25,7 @@ import os
 import tempfile
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -42,65 +44,138 @@ CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/OutputIntents", "/
 PAGE_BOXES = ("/MediaBox", "/TrimBox", "/BleedBox")
 
 
-def assemble(layout: BookLayout, target: Path) -> Path:
-    """Write the book's tagged PDF to `target` (not compressed again: each edition is
-    saved compressed from it)."""
-    sources = [pikepdf.open(part.pdf) for part in layout.parts]
-    try:
-        pdf = pikepdf.new()
-        _pages(pdf, layout, sources)
-        _structure(pdf, layout, sources)
-        names = _names(pdf, sources)
+@dataclass
+class _Taken:
+    """What one part brought into the book: its PDF (open), its pages, its structure
+    elements and parent tree (copied, keys as the part numbered them), its named
+    destinations."""
+    source: pikepdf.Pdf
+    pages: list
+    kids: list  # its structure elements, their parent already the book's `Document`
+    nums: list[tuple[int, pikepdf.Object]] | None  # its parent tree: (key, value)
+    names: list[tuple[str, pikepdf.Object]]  # its named destinations
+
+
+class Assembly:
+    """`assemble`, begun before the layout ends: `take(part)` copies a part's pages,
+    structure elements and named destinations into the book as soon as its PDF exists
+    (the build takes the parts it kept while the others are laid out: the copying is
+    most of the work); `finish(layout, target)` takes the rest, puts the pages in the
+    book's order and writes the book. The order the parts were taken in does not show:
+    the pages are ordered, the parent tree numbered and the names sorted at the end,
+    and the writer numbers the objects in the order it meets them."""
+
+    def __init__(self):
+        self.pdf = pikepdf.new()
+        self.taken: dict[str, _Taken] = {}  # by the part's PDF
+        self.document = self.pdf.make_indirect(pikepdf.Dictionary(  # the structure's root
+            Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
+
+    def take(self, part) -> None:
+        """Copy in `part` (a part.PartLayout whose PDF is written), unless it is in."""
+        if part.pdf is None or part.pdf in self.taken:
+            return
+        source = pikepdf.open(part.pdf)
+        pdf, first = self.pdf, len(self.pdf.pages)
+        with warnings.catch_warnings():  # named destinations: copied below
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning if hasattr(
+                pikepdf, "PageCopyWarning") else UserWarning)
+            pdf.pages.extend(source.pages)
+        pages = [pdf.pages[index] for index in range(first, len(pdf.pages))]
+        root, kids, nums, names = source.Root.get("/StructTreeRoot"), [], None, []
+        if root is not None:
+            kids = list(pdf.copy_foreign(root.K[0]).K)
+            for kid in kids:
+                kid.P = self.document
+            tree = pdf.copy_foreign(root.ParentTree).Nums
+            nums = [(int(tree[at]), tree[at + 1]) for at in range(0, len(tree), 2)]
+        dests = source.Root.get("/Names", {}).get("/Dests")
+        if dests is not None and "/Names" in dests:
+            found = pdf.copy_foreign(source.make_indirect(dests.Names))
+            names = [(str(found[at]), found[at + 1]) for at in range(0, len(found), 2)]
+        self.taken[part.pdf] = _Taken(source, pages, kids, nums, names)
+
+    def finish(self, layout: BookLayout, target: Path) -> Path:
+        """Write the book's tagged PDF to `target` (not compressed again: each edition
+        is saved compressed from it), and let go of the parts (the build's later
+        processes are forked without them)."""
+        try:
+            return self._write(layout, target)
+        finally:
+            self.close()
+
+    def _write(self, layout: BookLayout, target: Path) -> Path:
+        for part in layout.parts:
+            self.take(part)
+        taken = [self.taken[part.pdf] for part in layout.parts]
+        pdf = self.pdf
+        _pages(pdf, layout, taken)
+        _structure(pdf, layout, taken, self.document)
+        names = _names(pdf, taken)
         _links(pdf, names)
         _outline(pdf, layout.bookmarks)
-        _catalog(pdf, sources[0])
+        _catalog(pdf, taken[0].source)
         _shared_profiles(pdf)
         merge_fonts(pdf)
         draw_folios(pdf, layout.folios, layout.fonts)
         set_page_labels(pdf, layout.pages.labels)  # what a viewer shows: ii, iii, 1, 2…
         pdf.save(target, deterministic_id=True, min_version="1.7",
                  compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-    finally:
-        for source in sources:
-            source.close()
-    return target
+        return target
+
+    def close(self) -> None:
+        for part in self.taken.values():
+            part.source.close()
+        self.taken = {}
+        if self.pdf is not None:
+            self.pdf.close()
+            self.pdf = self.document = None
+
+    def __enter__(self) -> "Assembly":
+        return self
+
+    def __exit__(self, *exception) -> bool:
+        self.close()
+        return False
 
 
-def _pages(pdf: pikepdf.Pdf, layout: BookLayout, sources: list[pikepdf.Pdf]) -> None:
-    for index, source in enumerate(sources):
+def assemble(layout: BookLayout, target: Path) -> Path:
+    """Write the book's tagged PDF to `target`, from its parts' PDFs (`Assembly`)."""
+    with Assembly() as assembly:
+        return assembly.finish(layout, target)
+
+
+def _pages(pdf: pikepdf.Pdf, layout: BookLayout, taken: list[_Taken]) -> None:
+    """The parts' pages in the book's order, a blank page before a part where it must
+    start on the other side; the pages of parts taken but not in the book, left out."""
+    while len(pdf.pages):
+        del pdf.pages[-1]
+    for index, part in enumerate(taken):
         while len(pdf.pages) + 1 < layout.first_pages[index]:  # a blank page before it
-            model = source.pages[0].obj
+            model = part.pages[0].obj
             blank = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary())
             for box in PAGE_BOXES:
                 if box in model:
                     blank[box] = pikepdf.Array([float(value) for value in model[box]])
             pdf.pages.append(pikepdf.Page(pdf.make_indirect(blank)))
-        with warnings.catch_warnings():  # named destinations: copied by `_names`
-            warnings.simplefilter("ignore", pikepdf.PageCopyWarning if hasattr(
-                pikepdf, "PageCopyWarning") else UserWarning)
-            pdf.pages.extend(source.pages)
+        for page in part.pages:
+            pdf.pages.append(page)
 
 
-def _structure(pdf: pikepdf.Pdf, layout: BookLayout, sources: list[pikepdf.Pdf]) -> None:
+def _structure(pdf: pikepdf.Pdf, layout: BookLayout, taken: list[_Taken],
+               document: pikepdf.Object) -> None:
     """One structure tree: the parts' elements under one `Document`, the parent tree's
     keys renumbered: page n (from 0) is key n, the link annotations come after."""
-    document = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
     page_entries, annotation_entries = [], []
     next_annotation = layout.page_count
-    for index, source in enumerate(sources):
-        root = source.Root.get("/StructTreeRoot")
-        if root is None:
+    document.K = pikepdf.Array([kid for part in taken for kid in part.kids])
+    for index, part in enumerate(taken):
+        if part.nums is None:
             continue
         first = layout.first_pages[index] - 1  # the part's first page, from 0
         count = layout.parts[index].pages
-        for kid in pdf.copy_foreign(root.K[0]).K:
-            kid.P = document
-            document.K.append(kid)
         renumbered = {}
-        nums = pdf.copy_foreign(root.ParentTree).Nums
-        for position in range(0, len(nums), 2):
-            key, value = int(nums[position]), nums[position + 1]
+        for key, value in part.nums:
             if key < count:
                 page_entries.append((first + key, value))
             else:
@@ -113,9 +188,8 @@ def _structure(pdf: pikepdf.Pdf, layout: BookLayout, sources: list[pikepdf.Pdf])
             for annotation in page.obj.get("/Annots", []):
                 if "/StructParent" in annotation:
                     annotation.StructParent = renumbered[int(annotation.StructParent)]
-    nums = pikepdf.Array()
-    for key, value in page_entries + annotation_entries:
-        nums.extend([key, value])
+    nums = pikepdf.Array([item for entry in page_entries + annotation_entries
+                          for item in entry])
     parent_tree = pdf.make_indirect(pikepdf.Dictionary(Nums=nums))
     root = pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.StructTreeRoot, K=pikepdf.Array([document]),
@@ -124,20 +198,15 @@ def _structure(pdf: pikepdf.Pdf, layout: BookLayout, sources: list[pikepdf.Pdf])
     pdf.Root.StructTreeRoot = root
 
 
-def _names(pdf: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> set[str]:
+def _names(pdf: pikepdf.Pdf, taken: list[_Taken]) -> set[str]:
     """Every part's named destinations in one sorted name tree; returns the names."""
     entries: dict[str, pikepdf.Object] = {}
-    for source in sources:
-        dests = source.Root.get("/Names", {}).get("/Dests")
-        if dests is None or "/Names" not in dests:
-            continue
-        names = pdf.copy_foreign(source.make_indirect(dests.Names))
-        for position in range(0, len(names), 2):
-            entries.setdefault(str(names[position]), names[position + 1])
+    for part in taken:
+        for name, destination in part.names:
+            entries.setdefault(name, destination)
     if entries:
-        flat = pikepdf.Array()
-        for name in sorted(entries):
-            flat.extend([pikepdf.String(name), entries[name]])
+        flat = pikepdf.Array([item for name in sorted(entries)
+                              for item in (pikepdf.String(name), entries[name])])
         pdf.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=flat))
     return set(entries)
 

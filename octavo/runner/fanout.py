@@ -132,12 +132,17 @@ class Workers:
         if FORK:
             self.started = [_Worker(warm, args) for _ in range(min(count, self.limit))]
 
-    def map(self, function: Callable, items: list[tuple], costs: list[float] | None = None
-            ) -> list:
-        """`function(*item)` for each item, on the workers; the results in item order."""
+    def map(self, function: Callable, items: list[tuple], costs: list[float] | None = None,
+            meanwhile: Callable[[], Any] | None = None) -> list:
+        """`function(*item)` for each item, on the workers; the results in item order.
+        `meanwhile()` is called here once the workers have their first items."""
         if not items:
+            if meanwhile is not None:
+                meanwhile()
             return []
         if not FORK:  # no fork: here, in order
+            if meanwhile is not None:
+                meanwhile()
             if self.warm is not None:
                 self.warm(*self.args, waiting=lambda: True)
                 self.warm = None
@@ -158,6 +163,9 @@ class Workers:
                 worker = idle.pop()
                 worker.busy = waiting.pop(0)
                 _send(worker.tasks, (function, items[worker.busy]))
+            if meanwhile is not None:
+                meanwhile, work = None, meanwhile
+                work()
             ready, _, _ = select.select([w.results for w in self.started
                                          if w.busy is not None], [], [])
             for worker in [w for w in self.started if w.results in ready]:

@@ -132,10 +132,12 @@ class PartCache:
         data = {"format": FORMAT, "layout": {**laid.to_json(), "pdf": None}}
         (folder / f"{key}.json").write_text(json.dumps(data), encoding="utf-8")
 
-    def lay_out(self, parts: list[Part], book: Book, workers) -> list[PartLayout]:
+    def lay_out(self, parts: list[Part], book: Book, workers, assembly=None
+                ) -> list[PartLayout]:
         """Each part's layout: kept, or made on `workers` (in the parts' order). It may
         be called again for parts made from the others' page numbers (a contents page,
-        an index: `pagination.paginate` numbers them all together)."""
+        an index: `pagination.paginate` numbers them all together). The parts kept are
+        taken into `assembly` (paged/assemble.py) while the workers lay out the others."""
         staging = self.staging
         identity = pdf_identity(book)
         styles = tree_fingerprint(self.styles, skip=EPUB_ONLY)
@@ -146,7 +148,9 @@ class PartCache:
         made = workers.map(_lay_out, [(parts[i], book.folder, self.styles,
                                        book.metadata.design, identity,
                                        staging / f"{keys[i]}.pdf") for i in missing],
-                           [len(parts[i].html) for i in missing])
+                           [len(parts[i].html) for i in missing],
+                           meanwhile=lambda: assembly and [assembly.take(part)
+                                                           for part in laid if part])
         for index, part_layout in zip(missing, made):
             self._record(staging, keys[index], part_layout)
             part_layout.key = keys[index]

@@ -3,9 +3,11 @@
 `Workers(count, limit, warm, *args)` forks `count` workers at once; each calls
 `warm(*args, waiting=...)` (the stylesheets, the fonts, the hyphenation dictionary) while
 the build process reads the manuscript (`waiting()`: is a task there already? then what
-the first task would pay anyway need not be paid twice); `map` forks more, up to `limit`, if it has more items
-than workers. `workers.map(function, items, costs)` then runs
-`function(*item)` for every item, the costliest first, each on the next free worker,
+the first task would pay anyway need not be paid twice); `map` forks more, up to
+`limit`, if it has more items than workers. `workers.map(function, items, costs)` then
+runs `function(*item)` for every item, the costliest first, each on the next free worker
+(`meanwhile`: what the caller does once they are busy, such as taking in the parts
+already made: paged/assemble.py),
 and returns the results in the items' order: which worker did what never changes a
 result, so the outputs stay reproducible. A worker's exception is raised again here;
 a worker that dies is an OctavoError (as in runner/parallel.py).

@@ -57,15 +57,27 @@ def _glyphs(tables: dict[bytes, bytes]) -> list[bytes]:
     return [glyf[start:end] for start, end in zip(offsets, offsets[1:])]
 
 
-def _metrics(tables: dict[bytes, bytes], count: int) -> list[tuple[int, int]]:
-    """Each glyph's (advance, left side bearing), by glyph id."""
-    long_count = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
-    hmtx = tables[b"hmtx"]
-    metrics = list(struct.iter_unpack(">Hh", hmtx[:4 * long_count]))
-    last = metrics[-1][0] if metrics else 0
-    rest = hmtx[4 * long_count:4 * long_count + 2 * (count - long_count)]
-    metrics += [(last, bearing) for (bearing,) in struct.iter_unpack(">h", rest)]
-    return metrics
+class _Metrics:
+    """Each glyph's (advance, left side bearing), by glyph id, read from `hmtx` when
+    asked: a subset has thousands of glyph ids, and a merge takes few glyphs from most."""
+
+    def __init__(self, tables: dict[bytes, bytes], count: int):
+        self.long_count = struct.unpack_from(">H", tables[b"hhea"], 34)[0]
+        self.hmtx = hmtx = tables[b"hmtx"]
+        self.longs = len(hmtx[:4 * self.long_count]) // 4  # (advance, bearing) pairs
+        self.last = struct.unpack_from(">H", hmtx, 4 * (self.longs - 1))[0] \
+            if self.longs else 0
+        rest = len(hmtx[4 * self.long_count:4 * self.long_count + 2 * (count - self.long_count)])
+        self.length = self.longs + rest // 2
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, gid: int) -> tuple[int, int]:
+        if gid < self.longs:
+            return struct.unpack_from(">Hh", self.hmtx, 4 * gid)
+        at = 4 * self.long_count + 2 * (gid - self.longs)
+        return self.last, struct.unpack_from(">h", self.hmtx, at)[0]
 
 
 def _checksum(data: bytes) -> int:
@@ -101,7 +113,7 @@ def _merged_program(programs: list[bytes]) -> bytes:
     the other tables are those of the subset with the most glyph ids."""
     fonts = [_tables(program) for program in programs]
     outlines = [_glyphs(tables) for tables in fonts]
-    metrics = [_metrics(tables, len(glyphs)) for tables, glyphs in zip(fonts, outlines)]
+    metrics = [_Metrics(tables, len(glyphs)) for tables, glyphs in zip(fonts, outlines)]
     base = max(range(len(fonts)), key=lambda index: len(outlines[index]))
     count = len(outlines[base])
     chosen = [base] * count  # the subset each glyph is taken from

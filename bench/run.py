@@ -233,15 +233,22 @@ def _edit(manuscript: Path, sentence: str) -> None:
                        encoding="utf-8")
 
 
+def _against(case: "Case", manuscript: Path, repeat: int, peer) -> list[float]:
+    """Each round: `peer(round)` (its wall time), then Octavo's clean build into
+    `out<round>`; Octavo's time over the peer's, round by round."""
+    ratios = []
+    for round_ in range(repeat):
+        other = peer(round_)
+        octavo = case.run("octavo", _octavo(manuscript, case.work / f"out{round_}",
+                                            "--no-cache"))["wall_s"]
+        ratios.append(octavo / other)
+    return ratios
+
+
 def case_article(work: Path, repeat: int) -> dict:
     case, manuscript = Case("article", work / "article"), ROOT / "manuscript"
     case.work.mkdir(parents=True, exist_ok=True)
-    ratios = []
-    for round_ in range(repeat):
-        pandoc = case.pandoc(manuscript, round_)
-        octavo = case.run("octavo", _octavo(manuscript, case.work / f"out{round_}",
-                                            "--no-cache"))["wall_s"]
-        ratios.append(octavo / pandoc)
+    ratios = _against(case, manuscript, repeat, lambda round_: case.pandoc(manuscript, round_))
     return {"builds": case.summary(), "octavo_vs_pandoc": _median(ratios),
             "each_round": [round(r, 3) for r in ratios]}
 
@@ -312,12 +319,7 @@ def case_notes(work: Path, repeat: int) -> dict:
     manuscript = _book(work, NOTES, "notes")
     html = case.work / "notes.html"
     _paged_html(manuscript, html)
-    ratios = []
-    for round_ in range(repeat):
-        plain = case.plain(manuscript, html)
-        octavo = case.run("octavo", _octavo(manuscript, case.work / f"out{round_}",
-                                            "--no-cache"))["wall_s"]
-        ratios.append(octavo / plain)
+    ratios = _against(case, manuscript, repeat, lambda _: case.plain(manuscript, html))
     report = _report(case.work / "out0")
     return {"pages": report["pages"], "notes": _notes(manuscript), "builds": case.summary(),
             "octavo_vs_weasyprint": _median(ratios), "each_round": [round(r, 3) for r in ratios],

@@ -80,13 +80,14 @@ def build(options: BuildOptions) -> BuildResult:
         book = result.book = load_book(options.manuscript, apart=Job, memo=kept.memo)
         annotate(book)                                             # numbers, references, index
         clock.lap("load")
-        epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles, kept.memo)  # images,
-        linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS,  # fonts; lint
+        epub_parts = jobs.meanwhile(prepare_epub, book, cache.styles,  # its images, fonts
+                                    kept.memo)
+        linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS,  # the lint
                                 CheckContext(book))
         layout = result.layout = lay_out_parts(                    # a document per chapter
-            book, lambda parts: kept.lay_out(parts, book, workers,  # on every core (or kept,
-                                             assembly))           # taken in meanwhile), then
-        workers.close()                                            # contents and index
+            book, lambda parts: kept.lay_out(parts, book, workers,  # on every core (kept
+                                             assembly))           # ones taken in meanwhile),
+        workers.close()                                            # then contents and index
         cache.laid_out(layout, layout.page_starts)
         result.laid_out = kept.made_parts
         clock.lap("layout")

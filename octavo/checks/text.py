@@ -155,13 +155,14 @@ def sentences(book, urls: bool = False, memo=None) -> ExpectedText:
     """
     found, main, notes, headings = [], [], [], Counter()
     covered = InstalledCoverage()
+    fonts = fonts_stamp() if memo is not None else None  # (read once, not per chapter)
     for chapter in book.chapters:
         if memo is None:
             part = _chapter_sentences(chapter, urls, covered)
-        else:  # (`covered`: the installed fonts' characters; `fonts_stamp` stands for them)
+        else:  # (`covered`: the installed fonts' characters; `fonts` stands for them)
             made = memo.key("sentences", chapter.id, chapter.name, chapter.source.name,
                             chapter.markdown, etree.tostring(chapter.body), urls,
-                            fonts_stamp())
+                            fonts)
             part = json.loads(memo.remember(made, lambda: json.dumps(
                 _chapter_sentences(chapter, urls, covered)).encode()))
         items, text, note_text, heads = part

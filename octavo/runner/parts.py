@@ -145,12 +145,16 @@ class PartCache:
         self.used |= set(keys)
         laid: list[PartLayout | None] = [self._kept(key) for key in keys]
         missing = [index for index, found in enumerate(laid) if found is None]
+
+        def take_kept() -> None:  # while the workers lay out the others
+            for part in laid:
+                if part is not None:
+                    assembly.take(part)
         made = workers.map(_lay_out, [(parts[i], book.folder, self.styles,
                                        book.metadata.design, identity,
                                        staging / f"{keys[i]}.pdf") for i in missing],
                            [len(parts[i].html) for i in missing],
-                           meanwhile=lambda: assembly and [assembly.take(part)
-                                                           for part in laid if part])
+                           meanwhile=take_kept if assembly is not None else None)
         for index, part_layout in zip(missing, made):
             self._record(staging, keys[index], part_layout)
             part_layout.key = keys[index]

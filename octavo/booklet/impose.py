@@ -90,7 +90,6 @@ gets no mark. Signatures also get collation marks and signature labels (`marks`)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -101,6 +100,7 @@ from ..pdfread.walk import box as pdf_box
 from ..pdfread.walk import transformed_box
 from . import marks as mk
 from .marks import num as _num
+from .info import BookletInfo  # noqa: F401 - what impose_booklet gives
 from .plan import (BINDINGS, DEFAULT_MAX_SADDLE_PAGES, DEFAULT_SIGNATURE_SHEETS,  # noqa: F401
                    SIGNATURE_SHEETS, creep_shifts, make_plan, padded_count, reading_order,
                    side_order)
@@ -111,31 +111,6 @@ SHEET_NAMES = {key: sheet.name for key, sheet in PAPER.items()}
 MARKS = (None, "fold", "crop")
 MAX_CREEP_MM = 10.0
 PAPER_THICKNESS_MM = (0.02, 1.0)  # 0.1 mm: 80 g/m² office paper
-
-
-@dataclass(frozen=True)
-class BookletInfo:
-    """What the imposition did. Page numbers are the source's, 1-based; None is a blank."""
-
-    pages_in: int
-    pages_padded: int  # N, a multiple of 4
-    blanks: int
-    blank_positions: tuple[int, ...]  # 1-based positions of the blanks in reading order
-    sheets: int
-    sides: int  # PDF pages of the booklet: 2 per sheet
-    sheet: str  # a key of sheets.SHEETS: "a4", "letter", "tabloid" …
-    sheet_size: tuple[float, float]  # pt, landscape
-    scale: float  # applied to every page
-    creep_mm: float  # the innermost sheet's shift (of the largest signature); + outward
-    marks: str | None
-    order: tuple[tuple[int | None, int | None], ...]  # (left, right) of each side, in PDF order
-    reading: tuple[int | None, ...]  # padded reading order: source page at each position
-    binding: str = "saddle"  # or "signatures"
-    signatures: tuple[int, ...] = ()  # sheets of each signature (saddle: one, of them all)
-    trim: tuple[float, float] = (0.0, 0.0)  # pt: the largest page, as placed at 100 %
-    creep_auto: bool = False  # creep from the paper thickness (``--creep`` alone)
-    paper_thickness_mm: float = 0.1
-    label: str = ""  # the title in the signature labels ("" when saddle-stitched)
 
 
 def _validate(sheet: str, creep_mm, marks: str | None, binding: str, max_saddle_pages,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from .sheets import SHEETS, describe
 
 if TYPE_CHECKING:
-    from .impose import BookletInfo
+    from .info import BookletInfo
 
 STAPLER_SHEETS = 20  # an office stapler and a hand fold: about 10–20 sheets of 80 g/m²
 TRIM_AFTER_MM = 3.0  # a sheet this much larger than two pages leaves paper to trim off

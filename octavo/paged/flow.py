@@ -63,6 +63,7 @@ class Flow:
     notes_overhead: float  # the footnote area's margin, rule and padding, px
     gaps: dict = field(default_factory=dict)  # (block index, block index) -> px, measured
     notes_max: float = float("inf")  # the footnote area's max-height (its notes), px
+    runs: dict = field(default_factory=dict)  # block index -> its slices' `_runs`
 
     def gap(self, before: Block, after: Block) -> float:
         measured = self.gaps.get((before.index, after.index))
@@ -267,7 +268,9 @@ def items(flow: Flow, order: list[Block], heights: dict[str, float]) -> list[Ite
     found: list[Item] = []
     before: Block | None = None
     for block in order:
-        runs = _runs(block.slices)
+        runs = flow.runs.get(block.index)
+        if runs is None:  # the same for every arrangement: found once per flow
+            runs = flow.runs[block.index] = _runs(block.slices)
         for n, piece in enumerate(block.slices):
             if block.figure is not None and block.figure in heights:
                 piece = Slice(heights[block.figure], 0.0, [], piece.key, piece.page,
@@ -308,11 +311,12 @@ def measured_state(flow: Flow, slices: list[Item], index: int) -> State:
                  (carried,) if carried > 0.01 else ())
 
 
-def paginate(flow: Flow, slices: list[Item], begin: int = 0, state: State | None = None
-             ) -> tuple[list[PageGuess], list[State]]:
+def paginate(flow: Flow, slices: list[Item], begin: int = 0, state: State | None = None,
+             until: str | None = None) -> tuple[list[PageGuess], list[State]]:
     """Break `slices` into pages from slice `begin` (in `state`; from the start of the
     chapter by default). Returns the pages from `state.page` on, and the state before
-    each slice from `begin` (`states[i - begin]`)."""
+    each slice from `begin` (`states[i - begin]`); with `until` (a figure's id), only up
+    to the page that figure starts on."""
     pages: list[PageGuess] = []
     states: list[State] = []
     capacity = flow.capacity + 0.01
@@ -347,6 +351,8 @@ def paginate(flow: Flow, slices: list[Item], begin: int = 0, state: State | None
                 del states[cut - begin:]
                 pages.append(_page(page, slices[start:cut], bottom, _area(flow, kept),
                                    flow.capacity))
+                if until is not None and until in pages[-1].figures:
+                    return pages, states
                 page, start, index = page + 1, cut, cut
                 first = slices[cut]
                 y = first[0].margin_top if first[1] == 0 else 0.0
@@ -359,6 +365,8 @@ def paginate(flow: Flow, slices: list[Item], begin: int = 0, state: State | None
             carried.extend(piece.notes)
             pages.append(_page(page, slices[start:index], y, _area(flow, kept),
                                flow.capacity))
+            if until is not None and until in pages[-1].figures:
+                return pages, states
             page, start = page + 1, index
             if index < len(slices):
                 y = slices[index][0].margin_top if slices[index][1] == 0 else 0.0

@@ -164,14 +164,15 @@ class _Guesses:
                  if i in by_index]
         return items(self.flow, order, _heights(self.flow, placement))
 
-    def pages(self, placement: Placement) -> list[PageGuess]:
+    def pages(self, placement: Placement, until: str | None = None) -> list[PageGuess]:
         """The pages from the first one `placement` changes (the earlier ones: as
-        measured)."""
+        measured); with `until`, only up to the one that figure starts on."""
         slices = self.items(placement)
         begin = _common(self.measured, slices)
         if begin >= len(slices):
             return []
-        return paginate(self.flow, slices, begin, measured_state(self.flow, slices, begin))[0]
+        return paginate(self.flow, slices, begin, measured_state(self.flow, slices, begin),
+                        until)[0]
 
 
 def _common(first: list, second: list) -> int:
@@ -248,8 +249,8 @@ def decide(placement: Placement, document, fills: list[PageFill], children: list
             best.natural[block.figure] = (block.slices[0].height, block.image)
     guesses = _Guesses(flow, children, best)
 
-    def whole(chosen: Placement) -> list:  # measured pages, then those guessed
-        guessed = guesses.pages(chosen)
+    def whole(chosen: Placement, until: str | None = None) -> list:  # measured pages,
+        guessed = guesses.pages(chosen, until)  # then those guessed (up to `until`'s)
         return fills[:guessed[0].page - 1] + guessed if guessed else fills
 
     def runt(pages: list) -> bool:
@@ -260,9 +261,9 @@ def decide(placement: Placement, document, fills: list[PageFill], children: list
         figure = child.figure
         if figure is None or figure not in best.natural:
             continue
-        score = _holes_before(whole(best), figure) + _cost(best)
+        score = _holes_before(whole(best, figure), figure) + _cost(best)
         for candidate in _candidates(figure, best):
-            tried = _holes_before(whole(candidate), figure) + _cost(candidate)
+            tried = _holes_before(whole(candidate, figure), figure) + _cost(candidate)
             if tried < score - 1e-6:
                 best, score = candidate, tried
     pages = whole(best)

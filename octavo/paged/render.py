@@ -26,6 +26,7 @@ from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
 from ..options import STYLES
 from ..manuscript.design import Design
 from .document import Part
+from .folios import take_folios
 from .layout_map import page_fill
 from .placement import RUNT, TRIGGER, Placement, children_of, decide, layout_penalty
 from .stylesheets import design_stylesheets
@@ -150,15 +151,19 @@ def warm_up(styles_dir: Path, language: str, manuscript: Path | None = None,
     stylesheets parsed, the fonts found, the hyphenation dictionary of `language` read
     (a worker does this while the build reads the manuscript). The fonts and the
     dictionary are found by a small layout, unless `waiting()` says a part is ready: its
-    own layout finds them then, and the small one would only delay it."""
+    own layout finds them then, and the small one would only delay it. The small one's
+    folio makes the subset of the font page numbers are set in (paged/folios.py)."""
     styles = shared_styles(PAGED_CSS, Path(styles_dir), manuscript, design)
     if waiting is not None and waiting():
         return
     words = " ".join(["Typesetting warms the hyphenation dictionary up"] * 12)
     with captured_weasyprint_warnings():
-        weasyprint.HTML(string=WARM_UP.format(escape(language), words, words)).render(
-            stylesheets=styles.css, color_profiles=styles.color_profiles,
-            font_config=styles.font_config)
+        document = weasyprint.HTML(string=WARM_UP.format(escape(language), words, words)
+                                   ).render(stylesheets=styles.css,
+                                            color_profiles=styles.color_profiles,
+                                            font_config=styles.font_config)
+        if waiting is None or not waiting():  # its page's folio: the font subset it is
+            take_folios(document)             # drawn in, made once per process (0.08 s)
 
 
 @dataclass

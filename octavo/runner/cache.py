@@ -360,7 +360,7 @@ class BuildCache:
 def booklet_info(data: dict | None):
     if not data:
         return None
-    from ..booklet.impose import BookletInfo
+    from ..booklet.info import BookletInfo
 
     def tuples(value):
         return tuple(tuples(v) for v in value) if isinstance(value, list) else value

@@ -28,7 +28,8 @@ from .pdfread.text import adopt_texts, remember
 from .paged.assemble import Assembly
 from .paged.pagination import BookLayout, lay_out_parts
 from .paged.proof import write_proof_sheet
-from .paged.write import pdf_identity, print_from_tagged, screen_from_tagged, screen_images
+from .paged.write import (pdf_identity, print_from_tagged, screen_from_tagged, screen_images,
+                          screen_images_ahead)
 from .report import for_release, write_report
 
 
@@ -84,10 +85,13 @@ def build(options: BuildOptions) -> BuildResult:
                                     kept.memo)
         linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS,  # the lint
                                 CheckContext(book))
-        layout = result.layout = lay_out_parts(                    # a document per chapter
-            book, lambda parts: kept.lay_out(parts, book, workers,  # on every core (kept
-                                             assembly))           # ones taken in meanwhile),
-        workers.close()                                            # then contents and index
+        placed = screen_images_ahead(book, kept.memo)              # screen copies, made as
+        layout = result.layout = lay_out_parts(                    # each part's images are
+            book, lambda parts: kept.lay_out(parts, book, workers,  # placed; a document per
+                                             assembly, placed))   # chapter on every core
+        workers.close()                                            # (kept ones taken in
+                                                                   # meanwhile), then the
+                                                                   # contents and index
         cache.laid_out(layout, layout.page_starts)
         result.laid_out = kept.made_parts
         clock.lap("layout")

@@ -6,6 +6,8 @@ stopped and reaped, never left running."""
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 import pytest
 
@@ -13,7 +15,8 @@ from conftest import FIXTURES
 from octavo.options import BuildOptions
 from octavo.runner import parts
 from octavo.runner.cache import BuildCache
-from octavo.runner.fanout import cores
+from octavo.runner.fanout import Workers, cores, report
+from octavo.runner.parallel import Jobs
 
 
 def _alive(pid: int) -> bool:
@@ -59,3 +62,43 @@ def test_workers_no_build_took_are_stopped(tmp_path):
     pids = [worker.pid for worker in parts._EARLY[-1][1].started]
     parts.stop_early_workers()  # the build found nothing to remake
     assert parts._EARLY == [] and not any(_alive(pid) for pid in pids)
+
+
+def _reporting(value: int) -> int:
+    report(("placed", value))
+    return value * 10
+
+
+def _failing_or_slow(value: int) -> int:
+    if value == 0:
+        raise ValueError("this part cannot be laid out")
+    time.sleep(30)  # still laying out when the other fails
+    return value
+
+
+def test_a_task_reports_before_it_ends():
+    heard = []
+    with Workers(2, 2) as workers:
+        results = workers.map(_reporting, [(1,), (2,), (3,)],
+                              early=lambda index, value: heard.append((index, value)))
+    assert results == [10, 20, 30]
+    assert sorted(heard) == [(0, ("placed", 1)), (1, ("placed", 2)), (2, ("placed", 3))]
+
+
+def test_a_failed_part_stops_the_workers_still_busy():
+    """As in a build (runner/child.py): SIGTERM raises, and a job forked after the
+    workers holds their pipes. A worker stopped mid-task used to catch the raise as its
+    task's error and wait for another task for ever, and the build with it."""
+    def stopped(signum, frame):
+        raise SystemExit("stopped")
+    previous = signal.signal(signal.SIGTERM, stopped)
+    started = time.monotonic()
+    try:
+        with Workers(2, 2) as workers, Jobs() as jobs:
+            holder = jobs.fork(time.sleep, 5)  # inherits the workers' pipes
+            with pytest.raises(ValueError, match="cannot be laid out"):
+                workers.map(_failing_or_slow, [(0,), (1,)], [2, 1])
+            holder.cancel()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert time.monotonic() - started < 5

@@ -92,6 +92,9 @@ def _subset(font_data: bytes, characters: str) -> FolioFont:
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG", "kern", "Silf", "Silt", "Glat",
                             "Gloc", "Feat", "Sill"]  # (Graphite tables: SIL's fonts)
     font = TTFont(io.BytesIO(font_data), lazy=True, recalcTimestamp=False)  # reproducible
+    for tag in options.drop_tables:  # dropped unread: the subsetter would parse GSUB and
+        if tag in font:              # GPOS only to drop them (0.02 s on Charis)
+            del font[tag]
     name = font["name"].getDebugName(6) or "Folio"
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)

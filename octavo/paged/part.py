@@ -106,9 +106,10 @@ def _metadata(document) -> dict:
 
 
 def lay_out_part(part: Part, styles: Styles, manuscript: Path, identity: PdfIdentity,
-                 target: Path | None = None) -> PartLayout:
+                 target: Path | None = None, placed=None) -> PartLayout:
     """Lay `part` out (placing its figures), and write its tagged PDF to `target`; with no
-    `target`, the layout is kept in `live` to be written later (`write_live_part`)."""
+    `target`, the layout is kept in `live` to be written later (`write_live_part`).
+    `placed(sizes)` is told where its images are placed before the PDF is written."""
     layout = render_part(part, styles, manuscript)
     document = layout.document
     crop_marks = _take_crop_marks(layout)
@@ -121,6 +122,8 @@ def lay_out_part(part: Part, styles: Styles, manuscript: Path, identity: PdfIden
         layout.refused, {"deferred": layout.placement.deferred, "snug": layout.placement.snug},
         layout.renders, _metadata(document), anchors=_anchors(document),
         css_problems=list(layout.css_problems), opens=part.opens)
+    if placed is not None and laid.images:
+        placed(laid.images)
     if target is None:
         laid.live = layout
     else:

@@ -98,6 +98,23 @@ def screen_images(layout, book: Book, memo=None) -> dict:
     return screen_copies(layout.image_sizes, book, SCREEN_IMAGE_PPI, memo)
 
 
+def screen_images_ahead(book: Book, memo):
+    """`placed(sizes)` for the layout (runner/parts.py), or None with no memo: a part's
+    screen copies made here as soon as a worker has placed its images (this process
+    only waits while the workers lay out), into `memo`, where `screen_images` finds
+    them. An image placed larger in another part costs one copy more, never another
+    copy: the copies are a pure function of the file, the size and the resolution."""
+    if memo is None:
+        return None
+
+    def placed(sizes: dict) -> None:
+        try:
+            screen_copies(sizes, book, SCREEN_IMAGE_PPI, memo)
+        except Exception:  # noqa: BLE001 - `screen_images` makes it again, and says why
+            pass
+    return placed
+
+
 def xmp_packet(fields: dict, identity: PdfIdentity, variant: str, version: int,
                conformance: str | None) -> bytes:
     """WeasyPrint's XMP metadata for the PDF variant, with our stable ids and dates."""

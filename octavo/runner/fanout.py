@@ -9,7 +9,9 @@ runs `function(*item)` for every item, the costliest first, each on the next fre
 (`meanwhile`: what the caller does once they are busy, such as taking in the parts
 already made: paged/assemble.py),
 and returns the results in the items' order: which worker did what never changes a
-result, so the outputs stay reproducible. A worker's exception is raised again here;
+result, so the outputs stay reproducible. A task may `report(value)` before it ends:
+`map`'s `early(index, value)` gets it at once (a part's images are placed before its
+PDF is written: runner/parts.py). A worker's exception is raised again here;
 a worker that dies is an OctavoError (as in runner/parallel.py).
 
 Tasks and results travel pickled, through one pipe each way per worker; a function
@@ -30,6 +32,13 @@ from ..errors import OctavoError
 from .parallel import FORK, _call
 
 HEADER = struct.Struct("!Q")
+_REPORT: list = []  # in a worker running a task: how `report` sends a value to `map`
+
+
+def report(value: Any) -> None:
+    """Send `value` to `map`'s `early` now, from the task running (ignored elsewhere)."""
+    if _REPORT:
+        _REPORT[-1](value)
 
 
 def cores() -> int:
@@ -81,6 +90,8 @@ class _Worker:
             code = 0
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stopped: gone (the build's
+                # handler raised inside the task, which then failed, and the worker lived)
                 if warm is not None:  # (cut short when a task is already waiting)
                     warm(*args, waiting=lambda: bool(select.select([task_read], [], [], 0)[0]))
                 while True:
@@ -88,7 +99,9 @@ class _Worker:
                     if task is None:
                         break
                     function, task_args = task
+                    _REPORT[:] = [lambda value: _send(result_write, (None, value))]
                     ok, value = _call(function, task_args)
+                    _REPORT.clear()
                     try:
                         _send(result_write, (ok, value))
                     except Exception as error:  # noqa: BLE001 - an unpicklable result
@@ -135,9 +148,11 @@ class Workers:
             self.started = [_Worker(warm, args) for _ in range(min(count, self.limit))]
 
     def map(self, function: Callable, items: list[tuple], costs: list[float] | None = None,
-            meanwhile: Callable[[], Any] | None = None) -> list:
+            meanwhile: Callable[[], Any] | None = None,
+            early: Callable[[int, Any], Any] | None = None) -> list:
         """`function(*item)` for each item, on the workers; the results in item order.
-        `meanwhile()` is called here once the workers have their first items."""
+        `meanwhile()` is called here once the workers have their first items;
+        `early(index, value)` whenever the task of `items[index]` calls `report(value)`."""
         if not items:
             if meanwhile is not None:
                 meanwhile()
@@ -149,8 +164,12 @@ class Workers:
                 self.warm(*self.args, waiting=lambda: True)
                 self.warm = None
             results = []
-            for item in items:
-                ok, value = _call(function, item)
+            for index, item in enumerate(items):
+                _REPORT[:] = [lambda value, index=index: early and early(index, value)]
+                try:
+                    ok, value = _call(function, item)
+                finally:
+                    _REPORT.clear()
                 if not ok:
                     raise value
                 results.append(value)
@@ -177,6 +196,10 @@ class Workers:
                     self.close(kill=True)
                     raise OctavoError("a build worker died while laying out the book; "
                                       "the previous outputs are unchanged") from None
+                if ok is None:  # reported early: the worker goes on with its item
+                    if early is not None:
+                        early(worker.busy, value)
+                    continue
                 if not ok:
                     self.close(kill=True)
                     raise value

@@ -49,6 +49,8 @@ class Job:
             code = 0
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stopped: gone (the build's
+                # handler raised inside the task, which then failed, and the worker lived)
                 if background:  # yields the core to the build's critical path
                     os.nice(BACKGROUND_NICENESS)
                 ok, value = _call(function, args)

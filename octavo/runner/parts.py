@@ -33,7 +33,7 @@ from ..paged.write import PdfIdentity, pdf_identity
 from ..manuscript.metadata import load_metadata
 from ..paged.render import warm_up
 from .cache import EPUB_ONLY, BuildCache, code_fingerprint, tree_fingerprint
-from .fanout import Workers, cores
+from .fanout import Workers, cores, report
 from .memo import Memo
 
 FOLDER = ".octavo-parts"
@@ -45,7 +45,7 @@ def _lay_out(part: Part, manuscript: Path, styles_dir: Path, design: Design,
     """A worker's task: one part, its PDF written to a temporary name, then to `target`."""
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     laid = lay_out_part(part, shared_styles(PAGED_CSS, styles_dir, manuscript, design),
-                        manuscript, identity, partial)
+                        manuscript, identity, partial, placed=report)
     os.replace(partial, target)
     laid.pdf = str(target)
     return laid
@@ -132,12 +132,14 @@ class PartCache:
         data = {"format": FORMAT, "layout": {**laid.to_json(), "pdf": None}}
         (folder / f"{key}.json").write_text(json.dumps(data), encoding="utf-8")
 
-    def lay_out(self, parts: list[Part], book: Book, workers, assembly=None
+    def lay_out(self, parts: list[Part], book: Book, workers, assembly=None, placed=None
                 ) -> list[PartLayout]:
         """Each part's layout: kept, or made on `workers` (in the parts' order). It may
         be called again for parts made from the others' page numbers (a contents page,
         an index: `pagination.paginate` numbers them all together). The parts kept are
-        taken into `assembly` (paged/assemble.py) while the workers lay out the others."""
+        taken into `assembly` (paged/assemble.py) while the workers lay out the others;
+        `placed(sizes)` hears where a part's images are placed as soon as a worker knows
+        (before it writes the part's PDF)."""
         staging = self.staging
         identity = pdf_identity(book)
         styles = tree_fingerprint(self.styles, skip=EPUB_ONLY)
@@ -154,7 +156,8 @@ class PartCache:
                                        book.metadata.design, identity,
                                        staging / f"{keys[i]}.pdf") for i in missing],
                            [len(parts[i].html) for i in missing],
-                           meanwhile=take_kept if assembly is not None else None)
+                           meanwhile=take_kept if assembly is not None else None,
+                           early=(lambda _, sizes: placed(sizes)) if placed else None)
         for index, part_layout in zip(missing, made):
             self._record(staging, keys[index], part_layout)
             part_layout.key = keys[index]

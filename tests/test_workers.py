@@ -102,3 +102,20 @@ def test_a_failed_part_stops_the_workers_still_busy():
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert time.monotonic() - started < 5
+
+
+def _wide(value: int) -> tuple[float, float]:
+    started = time.monotonic()
+    if value == 0:  # keeps a second core busy (a helper it forked) for 0.3 s
+        time.sleep(0.3)
+        report("measured")
+        time.sleep(0.2)
+        return started, time.monotonic() - 0.2
+    return started, started
+
+
+def test_an_item_spread_on_two_cores_holds_the_others_back_until_it_reports():
+    with Workers(2, 2) as workers:
+        results = workers.map(_wide, [(0,), (1,), (2,)], [3, 2, 1], spread=[2, 1, 1])
+    reported = results[0][1]
+    assert all(started >= reported for started, _ in results[1:])

@@ -14,6 +14,7 @@ the index, the back cover: see `Part`).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -245,6 +246,7 @@ class Part:
     chapter: str | None = None  # the chapter's id, whose figures the placement may move
     numbering: int | None = None  # the folio its first page has; None: count on
     opens: str | None = None  # "right", "left" or "any"; None: `side`
+    apart: bool = False  # the book's lone chapter: measured in halves side by side (halves.py)
 
 
 def _part(name: str, head, pieces: list, side: str, language: str, body_class: str | None,
@@ -286,6 +288,7 @@ def paged_parts(book: Book, pages: PageMap | None = None,
     if in_book:
         parts.append(_part("title", head, [opening], "right", language, body_class))
     any_side = in_book and structure.chapters_open == "any"
+    chapter_at: list[int] = []  # the chapters' places in `parts`
     for element in children[3:-1]:
         kind = element.get("class", "").split()
         if element.tag == "nav":  # the contents page
@@ -298,6 +301,7 @@ def paged_parts(book: Book, pages: PageMap | None = None,
                                                                    section)],
                                    "right", language, body_class, chapter=section.get("id")))
         else:  # the text: a part per chapter
+            chapter_at += range(len(parts), len(parts) + len(element))
             for number, section in enumerate(list(element)):
                 text = E.ARTICLE(E.CLASS("text"), section)
                 text.set("data-running-head", book.display.running_head)
@@ -309,4 +313,6 @@ def paged_parts(book: Book, pages: PageMap | None = None,
                 parts.append(_part(name, head, pieces, side, language, body_class,
                                    chapter=name, numbering=1 if first else None, opens=opens))
     parts.append(_part("back-cover", head, [back], "left", language, body_class))
+    if len(chapter_at) == 1:  # an article: its one chapter would keep one core busy
+        parts[chapter_at[0]] = dataclasses.replace(parts[chapter_at[0]], apart=True)
     return parts

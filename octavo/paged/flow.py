@@ -64,6 +64,16 @@ class Flow:
     gaps: dict = field(default_factory=dict)  # (block index, block index) -> px, measured
     notes_max: float = float("inf")  # the footnote area's max-height (its notes), px
     runs: dict = field(default_factory=dict)  # block index -> its slices' `_runs`
+    measured_to: int | None = None  # blocks from this index on were measured apart (their
+    #                                 pages are not the chapter's: halves.py); None: all
+
+    def measured(self, slices: list) -> int:
+        """How many of `slices` (items) from the start are where the layout put them, at
+        most: up to the first block measured apart."""
+        if self.measured_to is None:
+            return len(slices)
+        return next((at for at, item in enumerate(slices)
+                     if item[0].index >= self.measured_to), len(slices))
 
     def gap(self, before: Block, after: Block) -> float:
         measured = self.gaps.get((before.index, after.index))
@@ -204,6 +214,15 @@ def measure(document, chapter_id: str, arranged: list[int]) -> Flow | None:
     return Flow(sorted(order, key=lambda block: block.index), capacity or 1.0,
                 first_offset or 0.0, overhead if overhead is not None else 0.0, gaps,
                 notes_max)
+
+
+def joined(first: Flow, second: Flow, at: int) -> Flow:
+    """One flow of a chapter measured in two halves (halves.py): `second`'s blocks are
+    those from `at` on; the gap between the halves is the blocks' margins."""
+    return Flow(first.blocks + [block for block in second.blocks if block.index >= at],
+                first.capacity, first.first_offset,
+                first.notes_overhead or second.notes_overhead, {**second.gaps, **first.gaps},
+                min(first.notes_max, second.notes_max), measured_to=at)
 
 
 @dataclass

@@ -106,11 +106,13 @@ def _metadata(document) -> dict:
 
 
 def lay_out_part(part: Part, styles: Styles, manuscript: Path, identity: PdfIdentity,
-                 target: Path | None = None, placed=None) -> PartLayout:
+                 target: Path | None = None, tell=None, apart=None) -> PartLayout:
     """Lay `part` out (placing its figures), and write its tagged PDF to `target`; with no
     `target`, the layout is kept in `live` to be written later (`write_live_part`).
-    `placed(sizes)` is told where its images are placed before the PDF is written."""
-    layout = render_part(part, styles, manuscript)
+    `tell("placed", sizes)` where its images are placed, before the PDF is written;
+    `apart` runs half of a lone chapter's first layout (render.py), and
+    `tell("measured", None)` says when that is done."""
+    layout = render_part(part, styles, manuscript, apart, tell)
     document = layout.document
     crop_marks = _take_crop_marks(layout)
     folios, fonts, problems = folio_module.take_folios(document)
@@ -122,8 +124,8 @@ def lay_out_part(part: Part, styles: Styles, manuscript: Path, identity: PdfIden
         layout.refused, {"deferred": layout.placement.deferred, "snug": layout.placement.snug},
         layout.renders, _metadata(document), anchors=_anchors(document),
         css_problems=list(layout.css_problems), opens=part.opens)
-    if placed is not None and laid.images:
-        placed(laid.images)
+    if tell is not None and laid.images:
+        tell("placed", laid.images)
     if target is None:
         laid.live = layout
     else:

@@ -168,7 +168,7 @@ class _Guesses:
         """The pages from the first one `placement` changes (the earlier ones: as
         measured); with `until`, only up to the one that figure starts on."""
         slices = self.items(placement)
-        begin = _common(self.measured, slices)
+        begin = min(_common(self.measured, slices), self.flow.measured(slices))
         if begin >= len(slices):
             return []
         return paginate(self.flow, slices, begin, measured_state(self.flow, slices, begin),
@@ -230,16 +230,17 @@ def _holes_before(pages: list[PageGuess], figure: str) -> float:
 
 
 def decide(placement: Placement, document, fills: list[PageFill], children: list[Child],
-           chapter_id: str) -> Placement | None:
-    """The placement to lay out next, from the layout `document` made with `placement`;
-    None when no figure would sit better.
+           chapter_id: str, flow: Flow | None = None) -> Placement | None:
+    """The placement to lay out next, from the layout `document` made with `placement`
+    (or from its `flow`, measured apart: halves.py); None when no figure would sit
+    better.
 
     Figures are placed in order, each where the pages before it have the fewest holes
     for the least move (`_cost`); then, if the text ends on a runt page, a figure near
     the end is set snug if that pulls it back. Pages are guessed from where a placement
     first differs from the layout measured (flow.py), so a guess is off only after it."""
-    arranged = arrange(children, placement.deferred)
-    flow = measure(document, chapter_id, arranged)
+    if flow is None:
+        flow = measure(document, chapter_id, arrange(children, placement.deferred))
     if flow is None:
         return None
     best = placement.copy()

@@ -26,6 +26,7 @@ from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
 from ..options import STYLES
 from ..manuscript.design import Design
 from .document import Part
+from .halves import cut, measured_apart
 from .folios import take_folios
 from .layout_map import page_fill
 from .placement import RUNT, TRIGGER, Placement, children_of, decide, layout_penalty
@@ -185,7 +186,8 @@ class Layout:
 MAX_RENDERS = 3  # layouts of one part while placing its figures (see placement.decide)
 
 
-def render_part(part: Part, styles: Styles, manuscript: Path) -> Layout:
+def render_part(part: Part, styles: Styles, manuscript: Path, apart=None,
+                tell=None) -> Layout:
     """Lay out one part, then place its figures better and lay it out again if needed.
 
     See placement.py: the first layout tells how tall every block and figure is, and
@@ -194,23 +196,43 @@ def render_part(part: Part, styles: Styles, manuscript: Path) -> Layout:
     worse than the best is looked at too: it measured the arrangement it tried, which the
     guess could only predict (a page of notes predicts least well). A decision that
     leaves the document as it was, or makes one already laid out, costs no layout; the
-    best layout made is kept.
+    best layout made is kept. A part whose chapter is measured apart (`Part.apart`, the
+    lone chapter of an article) is first laid out in two halves side by side, `apart`
+    running the second (halves.py); its figures are placed from what they measure, and
+    `tell("measured", None)` says when the core `apart` took is free again.
     """
     fetcher = SafeFetcher([manuscript, styles.folder], aliases={MANUSCRIPT_URL: manuscript})
     tree = lxml_html.document_fromstring(part.html)
-    children = children_of(tree.get_element_by_id(part.chapter)) if part.chapter else []
+    section = tree.get_element_by_id(part.chapter) if part.chapter else None
+    children = children_of(section) if section is not None else []
     # snug heights follow the trim
     placement, best, seen, renders = Placement(scale=styles.design.scale[1]), None, set(), 0
-    html = part.html
-    while True:
-        seen.add(html)
-        renders += 1
+
+    def lay_out(html: str):
         with captured_weasyprint_warnings() as messages:
             document = weasyprint.HTML(
                 string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
                 url_fetcher=fetcher).render(stylesheets=styles.css,
                                             color_profiles=styles.color_profiles,
                                             font_config=styles.font_config)
+        return document, messages
+
+    html = part.html
+    at = cut(section) if part.apart and section is not None else None
+    if at is not None:  # measured in halves: decided from them, then laid out whole
+        renders += 1
+        first, flow = measured_apart(lambda half: lay_out(half)[0], tree, part.chapter, at,
+                                     len(children), apart)
+        decided = decide(placement, first, page_fill(first), children, part.chapter,
+                         flow) if flow is not None else None
+        if decided is not None:
+            placement, html = decided, _placed(tree, part, decided)
+    if part.apart and tell is not None:
+        tell("measured", None)
+    while True:
+        seen.add(html)
+        renders += 1
+        document, messages = lay_out(html)
         layout = Layout(document, styles.warnings + messages,
                         fetcher.refused + styles.refused, css_problems=styles.problems)
         layout.fills = page_fill(document)

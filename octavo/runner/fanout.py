@@ -2,17 +2,18 @@
 
 `Workers(count, limit, warm, *args)` forks `count` workers at once; each calls
 `warm(*args, waiting=...)` (the stylesheets, the fonts, the hyphenation dictionary) while
-the build process reads the manuscript (`waiting()`: is a task there already? then what
-the first task would pay anyway need not be paid twice); `map` forks more, up to
+the build process reads the manuscript, then says it is ready; `map` forks more, up to
 `limit`, if it has more items than workers. `workers.map(function, items, costs)` then
-runs `function(*item)` for every item, the costliest first, each on the next free worker
-(`meanwhile`: what the caller does once they are busy, such as taking in the parts
-already made: paged/assemble.py),
-and returns the results in the items' order: which worker did what never changes a
-result, so the outputs stay reproducible. A task may `report(value)` before it ends:
-`map`'s `early(index, value)` gets it at once (a part's images are placed before its
-PDF is written: runner/parts.py). A worker's exception is raised again here;
-a worker that dies is an OctavoError (as in runner/parallel.py).
+runs `function(*item)` for every item, the costliest first, each on the first worker
+ready and free (`meanwhile`: what the caller does once they are busy, such as taking
+in the parts already made: paged/assemble.py; `spread`: an item that keeps two cores
+busy for a while holds the next ones back), and returns the results in the items'
+order: which worker did what never changes a result, so the outputs stay
+reproducible. A task may `report(value)` before it ends: `map`'s `early(index, value)`
+gets it at once (a part's images are placed before its PDF is written:
+runner/parts.py). A worker's exception is raised again here; a worker that dies is an
+OctavoError (as in runner/parallel.py). Without fork, the items run here in order
+(`waiting()` is then true: the first item's layout warms up what `warm` would).
 
 Tasks and results travel pickled, through one pipe each way per worker; a function
 is sent by name (it must be a module-level function).
@@ -32,6 +33,7 @@ from ..errors import OctavoError
 from .parallel import FORK, _call
 
 HEADER = struct.Struct("!Q")
+READY = "ready"  # a worker's first message, once warm: it takes items from then on
 _REPORT: list = []  # in a worker running a task: how `report` sends a value to `map`
 
 
@@ -92,8 +94,9 @@ class _Worker:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stopped: gone (the build's
                 # handler raised inside the task, which then failed, and the worker lived)
-                if warm is not None:  # (cut short when a task is already waiting)
+                if warm is not None:
                     warm(*args, waiting=lambda: bool(select.select([task_read], [], [], 0)[0]))
+                    _send(result_write, (READY, None))
                 while True:
                     task = _receive(task_read)
                     if task is None:
@@ -115,6 +118,8 @@ class _Worker:
         os.close(task_read)
         os.close(result_write)
         self.busy: int | None = None  # the item it works on
+        self.ready = warm is None  # warmed up: told by its first message
+        self.spread = 1  # the cores its item keeps busy (see `map`)
 
     def stop(self, kill: bool = False) -> None:
         if self.pid is None:
@@ -144,15 +149,20 @@ class Workers:
     def __init__(self, count: int, limit: int, warm: Callable | None = None, *args: Any):
         self.limit, self.warm, self.args = max(1, limit), warm, args
         self.started: list[_Worker] = []
+        self.queued = 0  # items of the running `map` no worker has taken yet
         if FORK:
             self.started = [_Worker(warm, args) for _ in range(min(count, self.limit))]
 
     def map(self, function: Callable, items: list[tuple], costs: list[float] | None = None,
             meanwhile: Callable[[], Any] | None = None,
-            early: Callable[[int, Any], Any] | None = None) -> list:
+            early: Callable[[int, Any], Any] | None = None,
+            spread: list[int] | None = None) -> list:
         """`function(*item)` for each item, on the workers; the results in item order.
         `meanwhile()` is called here once the workers have their first items;
-        `early(index, value)` whenever the task of `items[index]` calls `report(value)`."""
+        `early(index, value)` whenever the task of `items[index]` calls `report(value)`.
+        An item goes to the first worker warm and free, the costliest first; `spread[i]`:
+        the cores item i keeps busy until it first reports (its task forks a helper:
+        runner/parts.py), so that no other item is started on the core it needs."""
         if not items:
             if meanwhile is not None:
                 meanwhile()
@@ -178,17 +188,19 @@ class Workers:
             self.started.append(_Worker(self.warm, self.args))
         order = sorted(range(len(items)), key=lambda i: -(costs[i] if costs else 0))
         waiting, results, done = list(order), [None] * len(items), 0
-        idle = list(self.started)
+        idle = [worker for worker in self.started if worker.ready]
         while done < len(items):
-            while idle and waiting:
-                worker = idle.pop()
+            while idle and waiting and self._room(spread[waiting[0]] if spread else 1):
+                worker = idle.pop(0)
                 worker.busy = waiting.pop(0)
+                worker.spread = spread[worker.busy] if spread else 1
                 _send(worker.tasks, (function, items[worker.busy]))
+            self.queued = len(waiting)
             if meanwhile is not None:
                 meanwhile, work = None, meanwhile
                 work()
             ready, _, _ = select.select([w.results for w in self.started
-                                         if w.busy is not None], [], [])
+                                         if w.busy is not None or not w.ready], [], [])
             for worker in [w for w in self.started if w.results in ready]:
                 try:
                     ok, value = _receive(worker.results)
@@ -196,7 +208,12 @@ class Workers:
                     self.close(kill=True)
                     raise OctavoError("a build worker died while laying out the book; "
                                       "the previous outputs are unchanged") from None
+                if ok == READY:
+                    worker.ready = True
+                    idle.append(worker)
+                    continue
                 if ok is None:  # reported early: the worker goes on with its item
+                    worker.spread = 1
                     if early is not None:
                         early(worker.busy, value)
                     continue
@@ -208,6 +225,11 @@ class Workers:
                 done += 1
                 idle.append(worker)
         return results
+
+    def _room(self, cores: int) -> bool:
+        """Are `cores` free (or is nothing running, whatever it needs)?"""
+        busy = sum(worker.spread for worker in self.started if worker.busy is not None)
+        return busy == 0 or busy + cores <= len(self.started)
 
     def close(self, kill: bool = False) -> None:
         for worker in self.started:

@@ -35,6 +35,7 @@ from ..paged.render import warm_up
 from .cache import EPUB_ONLY, BuildCache, code_fingerprint, tree_fingerprint
 from .fanout import Workers, cores, report
 from .memo import Memo
+from .parallel import Job
 
 FOLDER = ".octavo-parts"
 FORMAT = 2
@@ -45,7 +46,8 @@ def _lay_out(part: Part, manuscript: Path, styles_dir: Path, design: Design,
     """A worker's task: one part, its PDF written to a temporary name, then to `target`."""
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     laid = lay_out_part(part, shared_styles(PAGED_CSS, styles_dir, manuscript, design),
-                        manuscript, identity, partial, placed=report)
+                        manuscript, identity, partial,
+                        tell=lambda kind, value: report((kind, value)), apart=Job)
     os.replace(partial, target)
     laid.pdf = str(target)
     return laid
@@ -98,7 +100,8 @@ class PartCache:
     def _key(self, part: Part, book: Book, identity: PdfIdentity, styles: str) -> str:
         digest = hashlib.sha256()
         for piece in (FORMAT, code_fingerprint(), styles, part.name, part.side,
-                      part.numbering, part.opens, part.html, identity.stamp, identity.xmp_id,
+                      part.numbering, part.opens, part.apart, part.html, identity.stamp,
+                      identity.xmp_id,
                       identity.screen.decode(), book.metadata.design):
             digest.update(str(piece).encode() + b"\0")
         for sheet in book.metadata.design.stylesheets:  # the book's own CSS
@@ -139,7 +142,9 @@ class PartCache:
         an index: `pagination.paginate` numbers them all together). The parts kept are
         taken into `assembly` (paged/assemble.py) while the workers lay out the others;
         `placed(sizes)` hears where a part's images are placed as soon as a worker knows
-        (before it writes the part's PDF)."""
+        (before it writes the part's PDF), once no part waits for a worker (before that,
+        every core is busy laying out). A lone chapter measured in halves (render.py)
+        has two cores until it is measured: no other part starts meanwhile."""
         staging = self.staging
         identity = pdf_identity(book)
         styles = tree_fingerprint(self.styles, skip=EPUB_ONLY)
@@ -157,7 +162,9 @@ class PartCache:
                                        staging / f"{keys[i]}.pdf") for i in missing],
                            [len(parts[i].html) for i in missing],
                            meanwhile=take_kept if assembly is not None else None,
-                           early=(lambda _, sizes: placed(sizes)) if placed else None)
+                           early=lambda _, told: told[0] == "placed" and placed and
+                           not workers.queued and placed(told[1]),
+                           spread=[2 if parts[i].apart else 1 for i in missing])
         for index, part_layout in zip(missing, made):
             self._record(staging, keys[index], part_layout)
             part_layout.key = keys[index]

@@ -86,6 +86,14 @@ def fonts_are_embedded(context: CheckContext) -> list[Finding]:
     return findings
 
 
+class _Joined:
+    """Runs in fonts of as many glyphs, as one run (two-byte codes each)."""
+
+    def __init__(self, runs: list):
+        self.font = runs[0].font
+        self.codes = b"".join(run.codes[:len(run.codes) // 2 * 2] for run in runs)
+
+
 def _draws_notdef(run) -> bool:
     """Glyph id 0, or one past the font's glyphs (Pango's unknown glyph), draws a box."""
     if run.font.glyphs is None:
@@ -100,8 +108,13 @@ def glyphs_are_drawn(context: CheckContext) -> list[Finding]:
     """A glyph id 0 (.notdef) is the box a reader sees for a missing character."""
     findings = []
     for kind, path in _pdfs(context):
-        runs = _text_runs(context, kind)
-        bad_pages = sorted({run.page for run in runs if _draws_notdef(run)})
+        by_font: dict[int, list] = {}  # the runs in fonts of as many glyphs looked at at
+        for run in _text_runs(context, kind):  # once first; one by one if one is bad
+            if run.font.glyphs is not None:
+                by_font.setdefault(run.font.glyphs, []).append(run)
+        bad_pages = sorted({run.page for runs in by_font.values()
+                            if _draws_notdef(_Joined(runs)) for run in runs
+                            if _draws_notdef(run)})
         for page in bad_pages:
             findings.append(Finding("PDF-002", ERROR, "a character is drawn as .notdef "
                                     "(a missing-glyph box)", f"{path.name} p. {page}"))

@@ -190,13 +190,14 @@ class Workers:
         waiting, results, done = list(order), [None] * len(items), 0
         idle = [worker for worker in self.started if worker.ready]
         while done < len(items):
+            idle += self._warmed()
             while idle and waiting and self._room(spread[waiting[0]] if spread else 1):
                 worker = idle.pop(0)
                 worker.busy = waiting.pop(0)
                 worker.spread = spread[worker.busy] if spread else 1
                 _send(worker.tasks, (function, items[worker.busy]))
             self.queued = len(waiting)
-            if meanwhile is not None:
+            if meanwhile is not None and any(w.busy is not None for w in self.started):
                 meanwhile, work = None, meanwhile
                 work()
             ready, _, _ = select.select([w.results for w in self.started
@@ -225,6 +226,25 @@ class Workers:
                 done += 1
                 idle.append(worker)
         return results
+
+    def _warmed(self) -> list[_Worker]:
+        """The workers that said they are warm since last asked (without waiting)."""
+        warming = [worker for worker in self.started if not worker.ready]
+        said, _, _ = select.select([worker.results for worker in warming], [], [], 0) \
+            if warming else ([], None, None)
+        warmed = []
+        for worker in [worker for worker in warming if worker.results in said]:
+            try:
+                kind, _ = _receive(worker.results)
+            except EOFError:
+                kind = None
+            if kind != READY:
+                self.close(kill=True)
+                raise OctavoError("a build worker died while warming up; the previous "
+                                  "outputs are unchanged")
+            worker.ready = True
+            warmed.append(worker)
+        return warmed
 
     def _room(self, cores: int) -> bool:
         """Are `cores` free (or is nothing running, whatever it needs)?"""

@@ -57,13 +57,14 @@ def halves(tree, chapter: str, at: int) -> tuple[str, str]:
     """The part's HTML with the chapter's children before `at`, and with those from
     `at` (the one before it kept, hidden)."""
     first, second = copy.deepcopy(tree), copy.deepcopy(tree)
-    for root, keep in ((first, range(0, at)), (second, range(at - 1, 10 ** 9))):
-        section = root.get_element_by_id(chapter)
-        for index, child in enumerate(list(section)):
-            if index not in keep:
-                section.remove(child)
-            elif root is second and index == at - 1:
-                child.set("hidden", "")
+    for index, child in enumerate(list(first.get_element_by_id(chapter))):
+        if index >= at:
+            child.getparent().remove(child)
+    for index, child in enumerate(list(second.get_element_by_id(chapter))):
+        if index < at - 1:
+            child.getparent().remove(child)
+        elif index == at - 1:
+            child.set("hidden", "")  # (UA stylesheet: display: none)
     return tuple(lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
                  for root in (first, second))
 

@@ -98,7 +98,7 @@ def build(options: BuildOptions) -> BuildResult:
         made = cache.outputs(outputs)
         screen, printed, booklet, text, epub, proof = made.targets(book.metadata.slug,
                                                                    OUTPUT_SUFFIXES)
-        epub_inputs = epub_parts.result() if epub else epub_parts.cancel()  # None: EPUB kept
+        epub_inputs = epub_parts if epub else epub_parts.cancel()  # None: the EPUB kept
         epub_job = jobs.fork(epub_edition, options, cache, book, layout, made, epub_inputs,
                              kept.memo)                           # beside the PDFs
         images = jobs.fork(screen_images, layout, book, kept.memo, when=screen)
@@ -218,7 +218,10 @@ def text_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
 def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: BookLayout,
                  made, parts, memo=None) -> tuple[EpubInfo | None, dict]:
     """The EPUB, unless it is kept (`parts` None), with the PDF's page list; then the checks
-    that read only the Book, the layout and the EPUB. Forked while the PDF is made."""
+    that read only the Book, the layout and the EPUB. Forked while the PDF is made;
+    `parts`: the job preparing its images and fonts, whose result is read here (tens of
+    MB on a long book: the build process does not wait for them)."""
+    parts = parts.result() if isinstance(parts, Job) else parts
     epub = made.current("epub") if "epub" not in made.kept else None
     made_epub = write_epub(book, epub, layout.page_starts, styles=cache.styles,
                            parts=parts, pages=layout.pages) if epub else None

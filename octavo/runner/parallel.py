@@ -81,7 +81,10 @@ class Job:
         if self._value is None:
             with os.fdopen(self._read, "rb") as pipe:
                 data = pipe.read()
-            _, status = os.waitpid(self.pid, 0)
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:  # read in a process forked after it: its parent
+                status = None          # reaps it
             self.pid = None
             if not data:
                 raise OctavoError(f"a build worker died (status {status}); "

@@ -87,3 +87,15 @@ def test_a_chapter_too_short_or_without_figures_is_not_cut():
         "<section><p>One.</p><figure id='f1'></figure><p>Two.</p><figure id='f2'></figure>"
         "</section>")
     assert cut(section) is None  # too short
+
+
+def test_a_half_never_ends_with_a_heading():
+    """A heading keeps to the text after it (break-after: avoid): cut after it, the
+    first half would measure it at the foot of its last page, where the whole never
+    sets it."""
+    section = lxml_html.fragment_fromstring(
+        "<section>" + f"<p>{'word ' * 120}</p>" * 5 + "<h2>A heading</h2>"
+        f"<p>{'word ' * 204}</p><figure id='f1'></figure><p>{'word ' * 120}</p>"
+        "<figure id='f2'></figure></section>")
+    at = cut(section)
+    assert at is not None and list(section)[at - 1].tag != "h2"  # (it was cut after it)

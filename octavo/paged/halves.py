@@ -25,6 +25,7 @@ import copy
 from lxml import html as lxml_html
 
 from .flow import Flow, joined, measure
+from .placement import FLOW_BLOCKS
 
 MIN_BLOCKS = 8  # a chapter shorter than this is laid out whole
 MIN_FIGURES = 2  # and one with fewer figures seldom needs placing: whole, once
@@ -44,9 +45,13 @@ def cut(section) -> int | None:
         before += weight
         running.append(before)  # the first half's weight when cut after each child
     at = min(range(len(children) - 1), key=lambda n: abs(running[n] - total / 2)) + 1
-    while at < len(children) and children[at].tag == "figure":  # a figure stays with
-        at += 1                                                # the text before it
+    while at < len(children) and (children[at].tag == "figure"  # it stays with the text
+                                  or children[at - 1].tag not in ENDS):  # before it; a
+        at += 1  # heading, an asterism (break-after: avoid) stays with the text after it
     return at if 2 <= at <= len(children) - 2 else None
+
+
+ENDS = FLOW_BLOCKS + ("figure",)  # what a half may end with
 
 
 FIGURE_WEIGHT = 700  # characters of text a figure weighs in layout time (measured on the
@@ -82,9 +87,13 @@ def measured_apart(lay_out, tree, chapter: str, at: int, count: int, apart=None
     first_html, second_html = halves(tree, chapter, at)
     args = (lay_out, second_html, chapter, at - 1, count - at + 1)
     job = apart(measured_half, *args) if apart is not None else None
-    document = lay_out(first_html)
-    first = measure(document, chapter, list(range(at)))
-    second = job.result() if job is not None else measured_half(*args)
+    try:
+        document = lay_out(first_html)
+        first = measure(document, chapter, list(range(at)))
+        second = job.result() if job is not None else measured_half(*args)
+    finally:
+        if job is not None:
+            job.cancel()  # (reaped already, unless this half failed)
     if first is None or second is None:
         return document, None
     return document, joined(first, second, at)

@@ -94,8 +94,8 @@ class _Worker:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stopped: gone (the build's
                 # handler raised inside the task, which then failed, and the worker lived)
-                if warm is not None:
-                    warm(*args, waiting=lambda: bool(select.select([task_read], [], [], 0)[0]))
+                if warm is not None:  # (no task comes before READY: nothing waits)
+                    warm(*args, waiting=lambda: False)
                     _send(result_write, (READY, None))
                 while True:
                     task = _receive(task_read)
@@ -200,19 +200,16 @@ class Workers:
             if meanwhile is not None and any(w.busy is not None for w in self.started):
                 meanwhile, work = None, meanwhile
                 work()
-            ready, _, _ = select.select([w.results for w in self.started
+            ready, _, _ = select.select([w.results for w in self.started  # (a READY is
                                          if w.busy is not None or not w.ready], [], [])
-            for worker in [w for w in self.started if w.results in ready]:
+            for worker in [w for w in self.started  # taken by `_warmed`, above)
+                           if w.results in ready and w.busy is not None]:
                 try:
                     ok, value = _receive(worker.results)
                 except EOFError:
                     self.close(kill=True)
                     raise OctavoError("a build worker died while laying out the book; "
                                       "the previous outputs are unchanged") from None
-                if ok == READY:
-                    worker.ready = True
-                    idle.append(worker)
-                    continue
                 if ok is None:  # reported early: the worker goes on with its item
                     worker.spread = 1
                     if early is not None:

@@ -102,8 +102,9 @@ def screen_images_ahead(book: Book, memo):
     """`placed(sizes)` for the layout (runner/parts.py), or None with no memo: a part's
     screen copies made here as soon as a worker has placed its images, into `memo`,
     where `screen_images` finds them (this process only waits for the last parts, and
-    the article's one chapter writes its PDF meanwhile). An image placed larger in another part costs one copy more, never another
-    copy: the copies are a pure function of the file, the size and the resolution."""
+    the article's one chapter writes its PDF meanwhile). An image placed larger in
+    another part costs one copy more, never another copy: the copies are a pure
+    function of the file, the size and the resolution."""
     if memo is None:
         return None
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pikepdf
 
 from .booklet.impose import BookletInfo, impose_booklet, refusal
 from .booklet.instructions import print_instructions
@@ -24,12 +25,12 @@ from .options import BuildOptions  # noqa: F401 - defined there, light to import
 from .runner.outputs import Outputs
 from .runner.parallel import Job, Jobs
 from .runner.progress import Progress, show_progress
-from .pdfread.text import adopt_texts, remember
+from .pdfread.text import adopt_texts, claim_texts, remember
 from .paged.assemble import Assembly
 from .paged.pagination import BookLayout, lay_out_parts
 from .paged.proof import write_proof_sheet
-from .paged.write import (pdf_identity, print_from_tagged, screen_from_tagged, screen_images,
-                          screen_images_ahead)
+from .paged.write import (PRINT_VERSION, as_printed, pdf_identity, print_edition,
+                          screen_edition, screen_images, screen_images_ahead)
 from .report import for_release, write_report
 
 
@@ -88,7 +89,9 @@ def build(options: BuildOptions) -> BuildResult:
         placed = screen_images_ahead(book, kept.memo)              # screen copies, made as
         layout = result.layout = lay_out_parts(                    # each part's images are
             book, lambda parts: kept.lay_out(parts, book, workers,  # placed; a document per
-                                             assembly, placed))   # chapter on every core
+                                             assembly, placed,    # chapter on every core
+                                             lambda: expected(options, cache, book,
+                                                              kept.memo)))
         workers.close()                                            # (kept ones taken in
                                                                    # meanwhile), then the
                                                                    # contents and index
@@ -102,28 +105,34 @@ def build(options: BuildOptions) -> BuildResult:
         epub_job = jobs.fork(epub_edition, options, cache, book, layout, made, epub_inputs,
                              kept.memo)                           # beside the PDFs
         images = jobs.fork(screen_images, layout, book, kept.memo, when=screen)
-        tagged = assembly.finish(layout, outputs.scratch("tagged")) if screen or printed \
-            else None                                              # the parts as one book
-        print_job = jobs.fork(print_from_tagged, tagged, layout, pdf_identity(book), printed,
-                              when=printed)                       # crop marks, PDF/X-4
+        tagged = assembly.book(layout) if screen or printed or booklet else None  # the
+        identity = pdf_identity(book)                              # parts as one book, in
+        print_job = jobs.fork(print_edition, tagged, layout, identity, printed,  # memory;
+                              when=printed)                        # crop marks, PDF/X-4
+        booklet_job = jobs.fork(booklet_edition, options, book, layout, identity, tagged,
+                                booklet, text, kept.memo)          # imposed
         pages_job = jobs.fork(read_pages_once, options, cache, tagged or made.current(
             "print-pdf"), proof, layout.page_keys(), kept.memo)   # proof sheet, text
-        if screen:
-            screen_from_tagged(tagged, screen, images.result())    # trimmed, images smaller
-        print_job.result()                                         # the print PDF made:
-        booklet_job = jobs.fork(booklet_edition, options, cache, CheckContext(
-            book, layout, made.paths), booklet, text)             # imposed, checked
-        context = finished(options, cache, book, layout, made, kept.memo)  # every PDF made
+        screen_job = jobs.fork(screen_edition, tagged, screen, images,  # trimmed, images
+                               when=screen)                        # smaller
+        print_job.result(), screen_job.result()                    # every PDF made:
+        context = finished(options, cache, book, layout, made, kept.memo)
         pdf_job = jobs.fork(early_checks, options, cache, PDF_CHECKS, context)  # checked
+        imposed = booklet_job.result()
+        booklet_check = jobs.fork(early_checks, options, cache, BOOKLET_CHECKS,  # the booklet
+                                  booklet_context(book, layout, made, imposed))   # checked
+        text_job = jobs.fork(text_checks, options, cache, context, pages_job.result(),
+                             kept.memo, bool(screen))              # the text read, checked
+        assembly.close()                                           # (freed meanwhile)
         result.epub = cache.kept_infos(epub_job.result()[0], None)[0]
         clock.lap("outputs")
-        later = pending_checks(options, cache, context, booklet_job, pages_job, pdf_job,
-                               kept.memo)
+        later = [(PDF_TEXT_CHECKS, text_job.result), (PDF_CHECKS, pdf_job.result),
+                 (BOOKLET_CHECKS, booklet_check.result)]          # checks run in children
         result.findings = for_release(run_checks(options, cache, result, made.paths,
                                                  linted.result() | epub_job.result()[1], later),
                                       options.release)
-        result.booklet = cache.kept_infos(None, booklet_job.result()[0])[1]
-        if booklet_job.result()[2]:  # the pages fit no sheet: no booklet (PRN-010 says why)
+        result.booklet = cache.kept_infos(None, imposed[0])[1]
+        if imposed[1]:  # the pages fit no sheet: no booklet (PRN-010 says why)
             result.booklet = None
             for kind in BOOKLET_KINDS:
                 made.drop(kind)
@@ -133,6 +142,17 @@ def build(options: BuildOptions) -> BuildResult:
     cache.save(result)
     _report(options, result)
     return clock.done(result)
+
+
+def expected(options: BuildOptions, cache: BuildCache, book: Book, memo) -> None:
+    """The sentences the text checks look for in the PDFs and in the EPUB, and their
+    counters (`checks.text.expected_sentences`), made in this process on a core the
+    layout leaves idle: the EPUB's job, forked later, inherits them."""
+    if options.checks:
+        if cache.must_run(PDF_TEXT_CHECKS):
+            expected_sentences(book, True, memo)
+        if cache.must_run(LAYOUT_AND_EPUB_CHECKS):
+            expected_sentences(book, False, memo)
 
 
 def finished(options: BuildOptions, cache: BuildCache, book: Book, layout: BookLayout,
@@ -146,72 +166,75 @@ def finished(options: BuildOptions, cache: BuildCache, book: Book, layout: BookL
     return context
 
 
-def booklet_edition(options: BuildOptions, cache: BuildCache, context: CheckContext,
-                    target: Path | None, text: Path | None
-                    ) -> tuple[BookletInfo | None, dict, bool]:
+def booklet_edition(options: BuildOptions, book: Book, layout: BookLayout, identity,
+                    source, target: Path | None, text: Path | None, memo=None
+                    ) -> tuple[BookletInfo | None, bool]:
     """The booklet and its instructions (`text`), unless they are kept (`target` None),
-    imposed from the print PDF (new or kept); then its check. With ``--sheet auto``, pages
-    that fit no sheet make no booklet (the third value is then True; the check says why);
-    a sheet asked for by name that cannot take them stops the build (PRN-010)."""
-    info, refused = None, False
-    if target:
-        metadata = context.book.metadata
+    imposed from the tagged book in memory as the print edition draws it (its pages are
+    the print PDF's, byte for byte, and the print PDF is saved meanwhile, or kept: from
+    the same book, the same booklet). With ``--sheet auto``, pages that fit no sheet make
+    no booklet (the second value is then True; the check says why); a sheet asked for by
+    name that cannot take them stops the build (PRN-010)."""
+    if not target:
+        return None, False
+    metadata = book.metadata
+    with as_printed(source, layout, identity, target):
         try:
-            info = impose_booklet(context.outputs["print-pdf"], target, **options.imposition,
+            info = impose_booklet(source, target, **options.imposition,
                                   title=metadata.short_title or metadata.title,
-                                  slug=metadata.slug)
+                                  slug=metadata.slug, version=PRINT_VERSION, memo=memo)
         except OctavoError as error:
             if error.code != "PRN-010" or options.sheet != "auto":
                 raise
-            refused = True
-            context = dataclasses.replace(context, outputs={
-                kind: path for kind, path in context.outputs.items()
-                if kind not in BOOKLET_KINDS})
-        else:
-            text.write_text(print_instructions(info) + "\n", encoding="utf-8")
-    return info, early_checks(options, cache, BOOKLET_CHECKS, context), refused
+            return None, True
+    text.write_text(print_instructions(info) + "\n", encoding="utf-8")
+    return info, False
 
 
-def read_pages_once(options: BuildOptions, cache: BuildCache, pdf: Path, proof: Path | None,
-                    keys: list[str], memo) -> tuple[Path, tuple | None]:
+def booklet_context(book: Book, layout: BookLayout, made, imposed: tuple) -> CheckContext:
+    """What the booklet's check reads: without the booklet if its pages fit no sheet."""
+    outputs = made.paths
+    if imposed[1]:
+        outputs = {kind: path for kind, path in outputs.items() if kind not in BOOKLET_KINDS}
+    return CheckContext(book, layout, outputs)
+
+
+def read_pages_once(options: BuildOptions, cache: BuildCache, pdf, proof: Path | None,
+                    keys: list[str], memo) -> tuple[Path | None, tuple | None]:
     """The proof sheet, unless it is kept (`proof` None), drawn in the pass that reads
     every page's text back for the text checks, if they must run (pdfium loads each page
     once; a page an earlier build saw, by `keys`, is not loaded: `memo` keeps its
-    picture and text). `pdf`: the working PDF, or the print PDF when the PDFs were kept
-    (the same pages and images); `text_checks` takes the text as the screen PDF's when
-    both draw the same pages (`adopt_texts`)."""
+    picture and text). `pdf`: the tagged book in memory, which the editions are saved
+    from (then the file read is None), or the print PDF when the PDFs were kept (the
+    same pages and images); `text_checks` takes the text as the screen PDF's."""
     read = options.checks and bool(cache.must_run(PDF_TEXT_CHECKS))
+    source = None if isinstance(pdf, pikepdf.Pdf) else pdf
     if not proof and not read:
-        return pdf, None
+        return source, None
     _, texts = write_proof_sheet(pdf, proof, read_text=read, memo=memo, keys=keys)
-    return pdf, texts
-
-
-def pending_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
-                   booklet_job, pages_job, pdf_job, memo) -> list:
-    """`run_checks`' `later`: the text checks, run here on the text the pages job read
-    (as soon as it is read: before the PDF checks and the booklet's are done); the
-    booklet's check and the PDF checks, run in their children meanwhile."""
-    return [(PDF_TEXT_CHECKS, lambda: text_checks(options, cache, context, pages_job, memo)),
-            (PDF_CHECKS, pdf_job.result),
-            (BOOKLET_CHECKS, lambda: booklet_job.result()[1])]
+    return source, texts
 
 
 def text_checks(options: BuildOptions, cache: BuildCache, context: CheckContext,
-                pages_job, memo=None) -> dict:
-    """The text checks, on the text `read_pages_once` read from the working PDF: it is the
-    screen PDF's text when both draw the same pages (`adopt_texts`); if not, the checks
-    read the screen PDF itself."""
-    if options.checks:
-        expected_sentences(context.book, True, memo)  # while the text is read (as printed)
-    read, texts = pages_job.result()
+                pages: tuple, memo=None, screen_made: bool = False) -> dict:
+    """The text checks, on the text `read_pages_once` read (`pages`): from the tagged book
+    the screen PDF was saved from this build (`screen_made`), or from the print PDF kept,
+    which is the screen PDF's text when both draw the same pages (`adopt_texts`); taken
+    as the screen PDF's once pdfium reads its middle page alike. If not, the checks read
+    the screen PDF itself."""
+    read, texts = pages
     if not options.checks or texts is None:
         return {}
-    remember(read, texts)
-    if "pdf" in context.outputs and read != context.outputs["pdf"]:
-        pair = "print-pdf/pdf" if read == context.outputs.get("print-pdf") else "working/pdf"
-        adopt_texts(read, context.outputs["pdf"], texts,
-                    (memo, context.layout.page_keys(), pair) if memo is not None else None)
+    screen = context.outputs.get("pdf")
+    if read is None:
+        if screen is not None and screen_made:
+            claim_texts(screen, texts)
+    else:
+        remember(read, texts)
+        if screen is not None and read != screen:
+            adopt_texts(read, screen, texts, (memo, context.layout.page_keys(), "print-pdf/pdf")
+                        if memo is not None else None)
+    expected_sentences(context.book, True, memo)  # (made already, unless no core was idle)
     return early_checks(options, cache, PDF_TEXT_CHECKS, context)
 
 

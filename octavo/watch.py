@@ -21,6 +21,7 @@ from .options import STYLES
 from .report import summary
 from .runner.cache import BuildCache
 from .runner.child import DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT
+from .runner.memo import read_ahead
 
 
 def _say(text: str) -> None:
@@ -91,6 +92,14 @@ def _warm_up(options) -> None:
         pass
 
 
+def _read_ahead(options) -> None:
+    """While the author writes: the intermediate results the last build kept, read into
+    memory for the next rebuild (runner/memo.py)."""
+    from .runner.parts import FOLDER  # (the pipeline is imported: `watch`)
+    if getattr(options, "cache", True):
+        read_ahead(Path(options.out) / FOLDER)
+
+
 def watch(options, time_limit: float = DEFAULT_TIME_LIMIT,
           memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
           stop: threading.Event | None = None) -> int:
@@ -111,10 +120,12 @@ def watch(options, time_limit: float = DEFAULT_TIME_LIMIT,
     try:
         recorded = BuildCache(options).recorded()  # the last build's outputs
         stamps = rebuild(options, time_limit, memory_limit, _stamps(recorded))
+        _read_ahead(options)
         for changes in changes_in(*roots, watch_filter=Sources(), stop_event=stop,
                                   raise_interrupt=True):
             _say(f"changed: {_describe(changes, roots)}")
             stamps = rebuild(options, time_limit, memory_limit, stamps)
+            _read_ahead(options)
     except KeyboardInterrupt:  # the way to stop watching: not a failure
         _say("stopped watching")
     return EXIT_OK

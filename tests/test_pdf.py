@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import zlib
 
 import pikepdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from octavo.pdfread.text import normalise, page_texts
 
@@ -277,6 +280,52 @@ def test_quick_text_reading_agrees_on_unusual_content(content, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(pdf_walk, "_plain_text_runs", lambda *args: None)
         assert pdf_walk.walk_pdf(pdf) == quick
+
+
+@given(st.binary(max_size=3000), st.binary(max_size=3000))
+@settings(max_examples=200, deadline=None)
+def test_adler32_of_two_bands_combined_is_that_of_both(first, second):
+    """The proof sheet's PNG is compressed a band at a time, each band's checksum kept
+    with it; the stream's checksum is theirs combined."""
+    from octavo.paged.proof import adler32_combine
+    assert adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second)) \
+        == zlib.adler32(first + second)
+
+
+def test_proof_sheet_bands_from_the_memo_are_the_bands_drawn(tmp_path):
+    """A band kept from an earlier sheet (the same pages in the same places) gives the
+    sheet drawn whole, byte for byte, without its pages being unpacked; a page changed
+    draws its bands again."""
+    from PIL import Image, ImageDraw
+
+    from octavo.paged import proof
+    from octavo.runner.memo import Memo
+    pages = []
+    for number in range(9):
+        page = Image.new("RGB", (40, 300), (255, 255, 255))
+        ImageDraw.Draw(page).text((5, 5 + number * 5), str(number), fill=(0, 0, 0))
+        pages.append(page)
+    keys = [f"page {number}" for number in range(9)]
+    packed = [proof._pack("", "", page) for page in pages]
+    (tmp_path / "staging").mkdir()
+    memo = Memo(tmp_path / "memo", tmp_path / "staging")
+    sheets = [tmp_path / f"{name}.png" for name in ("whole", "first", "kept", "changed")]
+    proof._write_sheet(sheets[0], pages, None, None)
+    proof._write_sheet(sheets[1], packed, keys, memo)
+    unreadable = [data[:-8] + b"\0" * 8 for data in packed]  # pixels that cannot unpack
+    proof._write_sheet(sheets[2], unreadable, keys, memo)
+    assert sheets[0].read_bytes() == sheets[1].read_bytes() == sheets[2].read_bytes()
+    pages[8] = Image.new("RGB", (40, 300), (0, 0, 0))
+    proof._write_sheet(sheets[3], packed[:8] + [proof._pack("", "", pages[8])],
+                       keys[:8] + ["page 8, changed"], memo)
+    with Image.open(sheets[3]) as changed, Image.open(sheets[0]) as whole:
+        assert changed.size == whole.size == (
+            proof.GAP + 4 * (80 + proof.GAP), proof.GAP + 2 * (300 + proof.GAP))
+        x, y = proof._slot(9, (40, 300))
+        assert changed.getpixel((x + 20, y + 20)) == (0, 0, 0)
+        assert whole.getpixel((x + 20, y + 20)) == (255, 255, 255)
+        assert changed.crop((0, 0, whole.size[0], y)).tobytes() == \
+            whole.crop((0, 0, whole.size[0], y)).tobytes()
 
 
 def test_proof_sheet_shows_every_page_in_spreads(real_build, screen):

@@ -14,8 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pikepdf
-
+from ..pdfread.opened import opened
 from ..pdfread.text import normalise, page_texts
 from . import ERROR, INFO, CheckContext, Finding, text_source
 from .booklet_read import sides_by_pdfium, sides_by_structure
@@ -184,9 +183,9 @@ def booklet_is_imposed_right(context: CheckContext) -> list[Finding]:
     if path is None or source is None or not path.exists():
         return []
     findings = []
-    with pikepdf.open(source) as pdf:
+    with opened(source) as pdf:
         count = len(pdf.pages)
-    with pikepdf.open(path) as pdf:
+    with opened(path) as pdf:
         sizes = [tuple(float(v) for v in page.obj.MediaBox) for page in pdf.pages]
     plan = _plan_of(context)
     findings += _plan_findings(plan, plan and context.outputs["booklet-txt"].name,

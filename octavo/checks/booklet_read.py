@@ -18,8 +18,9 @@ import pikepdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
+from ..pdfread.opened import opened
 from ..pdfread.walk import box as pdf_box
-from ..pdfread.walk import content_digest, content_streams, multiply, transformed_box
+from ..pdfread.walk import content_digest, joined_content, multiply, transformed_box
 
 MM = 72 / 25.4
 TOLERANCE_PT = 0.01
@@ -45,17 +46,6 @@ class Side:
     crossing: list = field(default_factory=list)  # pages (or text) across the fold
     marks: list = field(default_factory=list)  # filled rectangles across the fold
     labels: list = field(default_factory=list)  # text in the fold margin of the right half
-
-
-def _concatenated(page: pikepdf.Page) -> bytes:
-    """A page's content streams as one, the way qpdf joins them into a form XObject:
-    a newline between two streams unless the first ends with one."""
-    data = b""
-    for stream in content_streams(page):
-        if data and not data.endswith(b"\n"):
-            data += b"\n"
-        data += stream.read_bytes()
-    return data
 
 
 def _meet(r, s):
@@ -143,16 +133,16 @@ def sides_by_structure(path: Path, source: Path) -> list[Side] | None:
 def _read_structure(path: Path, source: Path) -> list[Side] | None:
     pages: dict[bytes, set[int]] = {}
     trims: dict[int, tuple] = {}
-    with pikepdf.open(source) as pdf:
+    with opened(source) as pdf:
         if pdf.get_warnings():
             return None
         cache: dict = {}
         for number, page in enumerate(pdf.pages, 1):
-            key = content_digest(_concatenated(page), page.obj.get("/Resources"), cache)
+            key = content_digest(joined_content(page), page.obj.get("/Resources"), cache)
             pages.setdefault(key, set()).add(number)
             trims[number] = pdf_box(page.trimbox)
     sides = []
-    with pikepdf.open(path) as booklet:
+    with opened(path) as booklet:
         if booklet.get_warnings():
             return None
         cache = {}

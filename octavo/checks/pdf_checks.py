@@ -12,6 +12,7 @@ import pikepdf
 
 from ..fonts import BODY_FAMILY, FALLBACK_FAMILY, MONO_FAMILIES, pdf_font_names
 from ..manuscript.mathtex import text_without_math
+from ..pdfread.opened import opened
 from ..pdfread.text import normalise
 from ..structure.generated import heading_title
 from ..structure.model import TITLE_ATTRIBUTE
@@ -39,7 +40,7 @@ def _walked(context: CheckContext, kind: str, path: Path, text: bool):
     if key not in _WALKED:
         layout, memo = context.layout, context.memo
         keys = layout.page_keys() if memo is not None and hasattr(layout, "page_keys") else None
-        with pikepdf.open(path) as pdf:
+        with opened(path) as pdf:
             found = walk_pdf(pdf, text=text, kept=(memo, keys, kind) if keys else None)
         while len(_WALKED) >= WALKED_KEPT:
             del _WALKED[next(iter(_WALKED))]
@@ -126,7 +127,7 @@ def structure_is_tagged(context: CheckContext) -> list[Finding]:
     if not path:
         return []
     findings = []
-    with pikepdf.open(path) as pdf:
+    with opened(path) as pdf:
         root = pdf.Root
         if "/StructTreeRoot" not in root or not root.get("/MarkInfo", {}).get("/Marked"):
             findings.append(Finding("PDF-004", ERROR, "the screen PDF is not tagged", path.name))
@@ -168,7 +169,7 @@ def outline_matches_headings(context: CheckContext) -> list[Finding]:
 def links_resolve(context: CheckContext) -> list[Finding]:
     findings = []
     for kind, path in _pdfs(context):
-        with pikepdf.open(path) as pdf:
+        with opened(path) as pdf:
             names = set()
             dests = pdf.Root.get("/Names", {}).get("/Dests")
             if dests is not None:
@@ -198,7 +199,7 @@ def metadata_is_complete(context: CheckContext) -> list[Finding]:
     meta = context.book.metadata
     findings = []
     for kind, path in _pdfs(context):
-        with pikepdf.open(path) as pdf:
+        with opened(path) as pdf:
             info = pdf.docinfo
             wanted = {"/Title": True, "/Author": bool(meta.authors),
                       "/Subject": bool(meta.description), "/Keywords": bool(meta.subjects),
@@ -219,7 +220,7 @@ def print_pdf_is_pdfx4(context: CheckContext) -> list[Finding]:
     if path is None or not path.exists():
         return []
     problems = []
-    with pikepdf.open(path) as pdf:
+    with opened(path) as pdf:
         intents = pdf.Root.get("/OutputIntents", [])
         if not any(intent.get("/S") == "/GTS_PDFX" and "/DestOutputProfile" in intent
                    for intent in intents):
@@ -250,7 +251,7 @@ def page_boxes_are_right(context: CheckContext) -> list[Finding]:
     design = context.book.metadata.design
     trim_pt, bleed = design.trim_pt, design.bleed_pt
     for kind, path in _pdfs(context):
-        with pikepdf.open(path) as pdf:
+        with opened(path) as pdf:
             for number, page in enumerate(pdf.pages, 1):
                 trim = _box(page, "/TrimBox")
                 size = (trim[2] - trim[0], trim[3] - trim[1])

@@ -21,6 +21,7 @@ with pikepdf, in the order and with the page numbers of `pagination.BookLayout`:
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import warnings
@@ -38,7 +39,7 @@ from .folios import draw_folios
 from .fontmerge import merge_fonts
 from .pagination import BookLayout
 from .part import write_live_part
-from .write import pdf_identity, print_from_tagged, screen_from_tagged
+from .write import TAGGED_VERSION, pdf_identity, print_from_tagged, screen_from_tagged
 
 CATALOG_KEYS = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/OutputIntents", "/Metadata")
 PAGE_BOXES = ("/MediaBox", "/TrimBox", "/BleedBox")
@@ -67,6 +68,7 @@ class Assembly:
 
     def __init__(self):
         self.pdf = pikepdf.new()
+        self.copy: pikepdf.Pdf | None = None  # the book, its objects in order (`book`)
         self.taken: dict[str, _Taken] = {}  # by the part's PDF
         self.document = self.pdf.make_indirect(pikepdf.Dictionary(  # the structure's root
             Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
@@ -75,7 +77,7 @@ class Assembly:
         """Copy in `part` (a part.PartLayout whose PDF is written), unless it is in."""
         if part.pdf is None or part.pdf in self.taken:
             return
-        source = pikepdf.open(part.pdf)
+        source = _mapped(part.pdf)
         pdf, first = self.pdf, len(self.pdf.pages)
         with warnings.catch_warnings():  # named destinations: copied below
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning if hasattr(
@@ -97,14 +99,20 @@ class Assembly:
 
     def finish(self, layout: BookLayout, target: Path) -> Path:
         """Write the book's tagged PDF to `target` (not compressed again: each edition
-        is saved compressed from it), and let go of the parts (the build's later
-        processes are forked without them)."""
+        is saved compressed from it), and let go of the parts."""
         try:
-            return self._write(layout, target)
+            self.book(layout).save(target, deterministic_id=True, min_version=TAGGED_VERSION,
+                                   compress_streams=False,
+                                   stream_decode_level=pikepdf.StreamDecodeLevel.none)
+            return target
         finally:
             self.close()
 
-    def _write(self, layout: BookLayout, target: Path) -> Path:
+    def book(self, layout: BookLayout) -> pikepdf.Pdf:
+        """The book's tagged PDF, in memory: the editions are saved from it, in this
+        process or in children forked now (the parts it reads from are mapped into
+        memory, so each child reads them without sharing a file offset); `close()`
+        when they are made."""
         for part in layout.parts:
             self.take(part)
         taken = [self.taken[part.pdf] for part in layout.parts]
@@ -119,14 +127,16 @@ class Assembly:
         merge_fonts(pdf)
         draw_folios(pdf, layout.folios, layout.fonts)
         set_page_labels(pdf, layout.pages.labels)  # what a viewer shows: ii, iii, 1, 2…
-        pdf.save(target, deterministic_id=True, min_version="1.7",
-                 compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-        return target
+        self.copy = _in_order(pdf)
+        return self.copy
 
     def close(self) -> None:
         for part in self.taken.values():
             part.source.close()
         self.taken = {}
+        if self.copy is not None:
+            self.copy.close()
+            self.copy = None
         if self.pdf is not None:
             self.pdf.close()
             self.pdf = self.document = None
@@ -137,6 +147,36 @@ class Assembly:
     def __exit__(self, *exception) -> bool:
         self.close()
         return False
+
+
+def _in_order(pdf: pikepdf.Pdf) -> pikepdf.Pdf:
+    """`pdf` copied, so that its objects are numbered in the order the copy meets them.
+    A writer that makes object streams groups objects by their numbers: in `pdf` they
+    follow the order the parts were taken in (the kept ones first), and a book must not
+    depend on it. Copying the objects parsed already takes a fraction of what writing
+    the book out and reading it back did."""
+    copy = pikepdf.new()
+    with warnings.catch_warnings():  # named destinations: in the catalog, copied below
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning if hasattr(
+            pikepdf, "PageCopyWarning") else UserWarning)
+        copy.pages.extend(pdf.pages)
+    for key, value in pdf.Root.items():
+        if key not in ("/Pages", "/Type"):
+            copy.Root[key] = copy.copy_foreign(value if value.is_indirect else
+                                               pdf.make_indirect(value))
+    for key, value in pdf.docinfo.items():
+        copy.docinfo[key] = copy.copy_foreign(pdf.make_indirect(value)) \
+            if isinstance(value, (pikepdf.Dictionary, pikepdf.Array)) else value
+    return copy
+
+
+def _mapped(path: Path) -> pikepdf.Pdf:
+    """`path` opened mapped into memory (read, never through a file offset that processes
+    forked later would share); read whole where it cannot be mapped."""
+    try:
+        return pikepdf.open(path, access_mode=pikepdf.AccessMode.mmap_only)
+    except (pikepdf.PdfError, OSError, ValueError):
+        return pikepdf.open(io.BytesIO(Path(path).read_bytes()))
 
 
 def assemble(layout: BookLayout, target: Path) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from .images import downsample_images, screen_copies
 from .render import captured_weasyprint_warnings
 
 SCREEN_IMAGE_PPI = 200  # images in the screen PDF are downsampled to this; print keeps all
+TAGGED_VERSION = "1.7"  # the tagged book and its screen edition (PDF/UA-1)
+PRINT_VERSION = "1.6"  # PDF/X-4
 
 
 def pdf_identifier(book: Book, kind: str) -> bytes:
@@ -81,15 +84,24 @@ def write_part_pdf(document, identity: PdfIdentity, target: Path) -> list[str]:
 
 
 def screen_from_tagged(tagged: Path, target: Path, images: dict | None = None) -> None:
-    """Tagged PDF/UA-1 on the trim, images downsampled, for reading on screen (its page
-    labels are the tagged book's: paged/assemble.py).
-
-    `images`: the smaller copies `screen_images` made ahead, if it was called."""
+    """`screen_edition` of the tagged PDF in file `tagged`."""
     with pikepdf.open(tagged) as pdf:
-        trim_to_page(pdf)
-        downsample_images(pdf, SCREEN_IMAGE_PPI, images)
-        pdf.save(target, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        screen_edition(pdf, target, images)
+
+
+def screen_edition(pdf: pikepdf.Pdf, target: Path, images: dict | None = None) -> None:
+    """Tagged PDF/UA-1 on the trim, images downsampled, for reading on screen (its page
+    labels are the tagged book's: paged/assemble.py). `pdf`: the tagged book, changed
+    here (the last edition made from it).
+
+    `images`: the smaller copies `screen_images` made ahead, if it was called (or the
+    job making them, whose result is read here)."""
+    if hasattr(images, "result"):
+        images = images.result()
+    trim_to_page(pdf)
+    downsample_images(pdf, SCREEN_IMAGE_PPI, images)
+    pdf.save(target, deterministic_id=True, compress_streams=True, min_version=TAGGED_VERSION,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def screen_images(layout, book: Book, memo=None) -> dict:
@@ -128,21 +140,61 @@ def xmp_packet(fields: dict, identity: PdfIdentity, variant: str, version: int,
 
 
 def print_from_tagged(tagged: Path, layout, identity: PdfIdentity, target: Path) -> None:
+    """`print_edition` of the tagged PDF in file `tagged`."""
+    with pikepdf.open(tagged) as pdf:
+        print_edition(pdf, layout, identity, target)
+
+
+def print_edition(pdf: pikepdf.Pdf, layout, identity: PdfIdentity, target: Path) -> None:
     """PDF/X-4 with a CMYK output intent, 3 mm bleed and crop marks, full-resolution images.
 
     The same pages as the screen PDF, byte for byte: crop marks are drawn around them
     and the metadata says PDF/X-4 (WeasyPrint's own XMP for it, with our stable ids).
+    `pdf`: the tagged book, left as it was.
     """
-    with pikepdf.open(tagged) as pdf:
-        if "/OutputIntents" not in pdf.Root:
-            raise OctavoError("the print PDF has no output intent (print.css names the "
-                              "CMYK profile)", target)
-        add_crop_marks(pdf, layout.crop_marks)
-        packet = xmp_packet(layout.metadata, identity, "x", 4, "PDF/X-4")
-        pdf.Root.Metadata = pikepdf.Stream(pdf, packet, Type=pikepdf.Name.Metadata,
-                                           Subtype=pikepdf.Name.XML)
-        pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
-        identifier = pikepdf.String(identity.printed)
-        pdf.trailer.ID = pikepdf.Array([identifier, identifier])  # its own, not the screen's
-        pdf.save(target, deterministic_id=True, force_version="1.6", compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    with as_printed(pdf, layout, identity, target):
+        pdf.save(target, deterministic_id=True, force_version=PRINT_VERSION,
+                 compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+@contextmanager
+def as_printed(pdf: pikepdf.Pdf, layout, identity: PdfIdentity, target: Path):
+    """The tagged book `pdf` as the print edition draws and describes it (crop marks,
+    PDF/X-4), until the block ends: the booklet is imposed from these pages."""
+    if "/OutputIntents" not in pdf.Root:
+        raise OctavoError("the print PDF has no output intent (print.css names the "
+                          "CMYK profile)", target)
+    contents = [_copied(page.obj.get("/Contents")) for page in pdf.pages]  # (marks are
+    # added to a page's array of streams in place)
+    metadata, trailer_id = pdf.Root.get("/Metadata"), pdf.trailer.get("/ID")
+    trapped = pdf.docinfo.get("/Trapped") if "/Info" in pdf.trailer else None
+    add_crop_marks(pdf, layout.crop_marks)
+    packet = xmp_packet(layout.metadata, identity, "x", 4, "PDF/X-4")
+    pdf.Root.Metadata = pikepdf.Stream(pdf, packet, Type=pikepdf.Name.Metadata,
+                                       Subtype=pikepdf.Name.XML)
+    pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
+    identifier = pikepdf.String(identity.printed)
+    pdf.trailer.ID = pikepdf.Array([identifier, identifier])  # its own, not the screen's
+    try:
+        yield pdf
+    finally:
+        for page, content in zip(pdf.pages, contents):
+            if content is None:
+                del page.obj.Contents
+            else:
+                page.obj.Contents = content
+        _restore(pdf.Root, "/Metadata", metadata)
+        _restore(pdf.trailer, "/ID", trailer_id)
+        _restore(pdf.docinfo, "/Trapped", trapped)
+
+
+def _copied(contents):
+    return pikepdf.Array(list(contents)) if isinstance(contents, pikepdf.Array) else contents
+
+
+def _restore(dictionary, key: str, value) -> None:
+    if value is None:
+        if key in dictionary:
+            del dictionary[key]
+    else:
+        dictionary[key] = value

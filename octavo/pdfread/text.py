@@ -130,6 +130,16 @@ def adopt_texts(source: Path, target: Path, texts: tuple, kept: tuple | None = N
     return True
 
 
+def claim_texts(target: Path, texts: tuple) -> bool:
+    """Take `texts`, read from the tagged book in memory that `target` was saved from
+    (trimmed, its images smaller: the same pages), as `target`'s, when pdfium reads
+    `target`'s middle page as in `texts`. Otherwise the checks read `target` itself."""
+    if not _reads_alike(target, texts):
+        return False
+    remember(target, texts)
+    return True
+
+
 def remember(pdf: Path, texts: tuple) -> None:
     """`read_pages(pdf)`'s answer, read in another process."""
     stat = Path(pdf).stat()

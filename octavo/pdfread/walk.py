@@ -14,6 +14,7 @@ from pathlib import Path
 import pikepdf
 
 from .marks import crop_mark_operators
+from .opened import opened
 
 MAX_DEPTH = 12
 STREAM_ENCODING = ("/Length", "/Filter", "/DecodeParms")  # how a stream is stored, not what
@@ -201,10 +202,12 @@ def _known_page(known: dict, number: int, resources, images: list, runs: list | 
         images.append(PlacedImage(number, name, (width, height),
                                   (placed_width, placed_height), size))
     if runs is not None:
-        fonts = resources.get("/Font", {})
+        fonts, named = resources.get("/Font", {}), {}  # (each font's, looked up once a page)
         for font, codes in known["runs"]:
-            runs.append(TextRun(number, font_info(fonts[font], fonts_seen),
-                                bytes.fromhex(codes)))
+            info = named.get(font)
+            if info is None:
+                info = named[font] = font_info(fonts[font], fonts_seen)
+            runs.append(TextRun(number, info, bytes.fromhex(codes)))
 
 
 _END = rb"(?![^\s()<>\[\]{}/%])"  # an operator ends at white space or a delimiter
@@ -275,6 +278,17 @@ def content_streams(owner) -> list:
     return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
 
 
+def joined_content(page) -> bytes:
+    """A page's content streams as one, the way qpdf joins them into a form XObject:
+    a newline between two streams unless the first ends with one."""
+    data = b""
+    for stream in content_streams(page):
+        if data and not data.endswith(b"\n"):
+            data += b"\n"
+        data += stream.read_bytes()
+    return data
+
+
 def _print_wrapper(page) -> tuple[bytes, bytes] | None:
     """The exact first and last streams `paged.finish.add_crop_marks` puts around a page."""
     if "/TrimBox" not in page.obj:
@@ -341,7 +355,7 @@ def _fingerprints(path: str, only: set[int] | None) -> tuple:
     """`page_fingerprints`, for the pages `only` names (the others: None)."""
     cache: dict = {}
     found = []
-    with pikepdf.open(path) as pdf:
+    with opened(path) as pdf:
         for index, page in enumerate(pdf.pages):
             if only is not None and index not in only:
                 found.append(None)

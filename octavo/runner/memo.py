@@ -25,6 +25,7 @@ from typing import Callable
 from .cache import code_fingerprint
 
 SUFFIX = ".memo"
+_READ_AHEAD: dict[Path, dict[str, bytes]] = {}  # folder -> its entries, read by `read_ahead`
 
 
 def key(*parts: object) -> str:
@@ -46,14 +47,17 @@ class Memo:
     def get(self, name: str) -> bytes | None:
         if not self.read:
             return None
+        ahead = _READ_AHEAD.get(self.folder, {})
         for place in (self.staging, self.folder):
             if place is None:
                 continue
             path = place / f"{name}{SUFFIX}"
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
+            data = ahead.get(name) if place == self.folder else None
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
             try:
                 os.utime(path)  # used by this build: kept by `keep()`
             except OSError:
@@ -88,3 +92,23 @@ class Memo:
                     path.unlink()
             except OSError:
                 pass
+
+
+def read_ahead(folder: Path) -> None:
+    """Read every entry in `folder` into memory now (the watcher does, between builds:
+    each rebuild's child inherits them and reads no file for them). An entry's bytes are
+    a function of its name, so an entry read ahead is the one on disk while its file is
+    there; `get` still touches the file, and reads it if it was not read ahead."""
+    folder = Path(folder)
+    entries = {}
+    try:
+        paths = list(folder.glob(f"*{SUFFIX}"))
+    except OSError:
+        paths = []
+    for path in paths:
+        try:
+            entries[path.name[:-len(SUFFIX)]] = path.read_bytes()
+        except OSError:
+            pass
+    _READ_AHEAD.clear()
+    _READ_AHEAD[folder] = entries

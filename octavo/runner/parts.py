@@ -96,6 +96,7 @@ class PartCache:
         self.used: set[str] = set()
         self.made: list[str] = []  # the keys of the parts laid out by this build (not kept)
         self.made_parts: list[str] = []  # their names
+        self.spared = False  # `lay_out`'s spare work done
 
     def _key(self, part: Part, book: Book, identity: PdfIdentity, styles: str) -> str:
         digest = hashlib.sha256()
@@ -135,8 +136,8 @@ class PartCache:
         data = {"format": FORMAT, "layout": {**laid.to_json(), "pdf": None}}
         (folder / f"{key}.json").write_text(json.dumps(data), encoding="utf-8")
 
-    def lay_out(self, parts: list[Part], book: Book, workers, assembly=None, placed=None
-                ) -> list[PartLayout]:
+    def lay_out(self, parts: list[Part], book: Book, workers, assembly=None, placed=None,
+                spare=None) -> list[PartLayout]:
         """Each part's layout: kept, or made on `workers` (in the parts' order). It may
         be called again for parts made from the others' page numbers (a contents page,
         an index: `pagination.paginate` numbers them all together). The parts kept are
@@ -144,7 +145,9 @@ class PartCache:
         `placed(sizes)` hears where a part's images are placed as soon as a worker knows
         (before it writes the part's PDF), once no part waits for a worker (before that,
         every core is busy laying out). A lone chapter measured in halves (render.py)
-        has two cores until it is measured: no other part starts meanwhile."""
+        has two cores until it is measured: no other part starts meanwhile. `spare()`:
+        work for this process once the kept parts are taken, if a core is left idle
+        (fewer parts to lay out than workers, none in halves); called once a build."""
         staging = self.staging
         identity = pdf_identity(book)
         styles = tree_fingerprint(self.styles, skip=EPUB_ONLY)
@@ -153,15 +156,21 @@ class PartCache:
         laid: list[PartLayout | None] = [self._kept(key) for key in keys]
         missing = [index for index, found in enumerate(laid) if found is None]
 
+        idle = spare is not None and len(missing) < workers.limit and not any(
+            parts[i].apart for i in missing)
+
         def take_kept() -> None:  # while the workers lay out the others
             for part in laid:
-                if part is not None:
+                if part is not None and assembly is not None:
                     assembly.take(part)
+            if idle and not self.spared:
+                self.spared = True
+                spare()
         made = workers.map(_lay_out, [(parts[i], book.folder, self.styles,
                                        book.metadata.design, identity,
                                        staging / f"{keys[i]}.pdf") for i in missing],
                            [len(parts[i].html) for i in missing],
-                           meanwhile=take_kept if assembly is not None else None,
+                           meanwhile=take_kept if assembly is not None or idle else None,
                            early=lambda _, told: told[0] == "placed" and placed and
                            not workers.queued and placed(told[1]),
                            spread=[2 if parts[i].apart else 1 for i in missing])

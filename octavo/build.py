@@ -248,7 +248,8 @@ def epub_edition(options: BuildOptions, cache: BuildCache, book: Book, layout: B
     epub = made.current("epub") if "epub" not in made.kept else None
     made_epub = write_epub(book, epub, layout.page_starts, styles=cache.styles,
                            parts=parts, pages=layout.pages) if epub else None
-    context = CheckContext(book, layout, made.paths, epub=cache.kept_infos(made_epub, None)[0])
+    context = CheckContext(book, layout, made.paths, epub=cache.kept_infos(made_epub, None)[0],
+                           memo=memo)
     if options.checks:
         expected_sentences(book, False, memo)  # (the EPUB's: no printed addresses)
     return made_epub, early_checks(options, cache, LAYOUT_AND_EPUB_CHECKS, context)

@@ -80,14 +80,18 @@ def _describe(changes, roots: list[Path]) -> str:
 
 def _warm_up(options) -> None:
     """Parse the stylesheets, find the fonts and read the hyphenation dictionary here,
-    once: each rebuild's child, and the layout workers it forks, inherit them (a
-    stylesheet saved later is parsed again: `paged.render.shared_styles`)."""
+    once, and make a Markdown parser (its patterns compiled, its modules imported):
+    each rebuild's child, and the layout workers it forks, inherit them (a stylesheet
+    saved later is parsed again: `paged.render.shared_styles`)."""
+    from .manuscript.dialect import make_markdown, smarten
     from .manuscript.metadata import load_metadata
     from .paged.render import warm_up
     try:
         metadata = load_metadata(Path(options.manuscript))
         warm_up(Path(options.styles or STYLES), metadata.language, Path(options.manuscript),
                 metadata.design)  # the book's design: the styles its workers lay out with
+        make_markdown(metadata.language).convert("A *warm* \"start\" [^1].\n\n[^1]: A note.")
+        smarten("\"warm\"", metadata.language)
     except Exception:  # noqa: BLE001 - a broken manuscript is reported by the first build
         pass
 

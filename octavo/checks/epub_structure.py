@@ -10,6 +10,8 @@ link inside a link, an id used twice. Each finding names the file and the line.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zipfile
 from pathlib import Path
 
@@ -114,13 +116,25 @@ def epub_structure_is_valid(context: CheckContext) -> list[Finding]:
         for name in archive.namelist():
             if not name.endswith(".xhtml"):
                 continue
-            try:
-                problems = structure_problems(archive.read(name))
-            except etree.XMLSyntaxError as error:
-                problems = [(error.lineno or 0, f"not well-formed XML ({error.msg})")]
+            problems = _problems(archive.read(name), context.memo)
             findings += [Finding("EPUB-004", ERROR, f"invalid XHTML: {problem}",
                                  f"{path.name}/{name}:{line}") for line, problem in problems]
     return findings
+
+
+def _problems(data: bytes, memo=None) -> list:
+    """`structure_problems` of one document, or its problems an earlier build found in
+    the same bytes (`memo`: the runner's, or None)."""
+    def found() -> list:
+        try:
+            return structure_problems(data)
+        except etree.XMLSyntaxError as error:
+            return [(error.lineno or 0, f"not well-formed XML ({error.msg})")]
+    if memo is None:
+        return found()
+    kept = memo.remember(memo.key("epub-structure", hashlib.sha1(data).digest()),
+                         lambda: json.dumps(found()).encode())
+    return [tuple(problem) for problem in json.loads(kept)]
 
 
 EPUB_STRUCTURE_CHECKS = [epub_structure_is_valid]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import zipfile
@@ -213,6 +214,15 @@ class SentenceCounter:
         if len(self.automaton):
             self.automaton.make_automaton()
 
+    def wanted(self, expected: "ExpectedText") -> tuple[Counter, Counter]:
+        """How often the manuscript's text and its notes hold each sentence (made once:
+        `expected_sentences` makes them while the layout runs)."""
+        found = getattr(self, "_wanted", None)
+        if found is None or found[0] is not expected:
+            found = self._wanted = (expected, self.count(expected.text),
+                                    self.count(expected.notes))
+        return found[1], found[2]
+
     def count(self, text: str) -> Counter:
         if not len(self.automaton) or not text:
             return Counter()
@@ -239,7 +249,7 @@ def check_text(expected: ExpectedText, text: str, output: str, notes: str | None
     in_text = counter.count(text)
     if unmarked is not None:
         in_text |= counter.count(squeezed(unmarked))  # Counter |: the larger count
-    want_text, want_notes = counter.count(expected.text), counter.count(expected.notes)
+    want_text, want_notes = counter.wanted(expected)
     if notes is None:  # the notes are in the text: count them there
         in_notes, want_text = in_text, want_text + want_notes
         want_notes = want_text
@@ -301,8 +311,9 @@ def xhtml_text(element) -> str:
     return "".join(parts)
 
 
-def epub_reading_text(epub: Path) -> str:
-    """The EPUB's text, in spine order."""
+def epub_reading_text(epub: Path, memo=None) -> str:
+    """The EPUB's text, in spine order (each document's, with the runner's `memo`, as an
+    earlier build read the same bytes)."""
     with zipfile.ZipFile(epub) as archive:
         container = etree.fromstring(archive.read("META-INF/container.xml"))
         opf_name = container.find(".//{*}rootfile").get("full-path")
@@ -311,10 +322,16 @@ def epub_reading_text(epub: Path) -> str:
         items = {item.get("id"): item.get("href") for item in opf.iter("{*}item")}
         parts = []
         for itemref in opf.iter("{*}itemref"):
-            document = etree.fromstring(archive.read(base + items[itemref.get("idref")]))
-            body = document.find("{*}body")
-            parts.append(xhtml_text(body) if body is not None else "")
+            data = archive.read(base + items[itemref.get("idref")])
+            parts.append(_document_text(data) if memo is None else memo.remember(
+                memo.key("epub-text", hashlib.sha1(data).digest()),
+                lambda: _document_text(data).encode()).decode())
     return comparable(" ".join(parts))
+
+
+def _document_text(data: bytes) -> str:
+    body = etree.fromstring(data).find("{*}body")
+    return xhtml_text(body) if body is not None else ""
 
 
 _EXPECTED: dict[tuple, tuple] = {}  # (id(book), urls) -> (book, its sentences, counter)
@@ -329,7 +346,9 @@ def expected_sentences(book, urls: bool = True, memo=None) -> tuple[list, Senten
         for old in [k for k in _EXPECTED if _EXPECTED[k][0] is not book]:
             del _EXPECTED[old]
         expected = sentences(book, urls, memo)
-        _EXPECTED[key] = (book, expected, SentenceCounter(expected.items))
+        counter = SentenceCounter(expected.items)
+        counter.wanted(expected)
+        _EXPECTED[key] = (book, expected, counter)
     return _EXPECTED[key][1:]
 
 
@@ -359,7 +378,7 @@ def epub_text_is_complete(context: CheckContext) -> list[Finding]:
     if "epub" not in context.outputs:
         return []
     expected, counter = expected_sentences(context.book, urls=False)
-    return check_text(expected, epub_reading_text(context.outputs["epub"]),
+    return check_text(expected, epub_reading_text(context.outputs["epub"], context.memo),
                       context.outputs["epub"].name, counter=counter)
 
 

@@ -48,6 +48,8 @@ class PartLayout:
     css_problems: list = field(default_factory=list)  # (file, line, message), book CSS
     opens: str | None = None  # the side it must start on (Part.opens); None: `side`
     key: str | None = None  # what it is made from (runner/parts.py: its cache key)
+    first_placement: dict | None = None  # as decided from its first layout (a guess for
+    #                                      the next build's: paged/ahead.py)
     live: Layout | None = field(default=None, repr=False, compare=False)  # in-process only
 
     def to_json(self) -> dict:
@@ -106,13 +108,26 @@ def _metadata(document) -> dict:
 
 
 def lay_out_part(part: Part, styles: Styles, manuscript: Path, identity: PdfIdentity,
-                 target: Path | None = None, tell=None, apart=None) -> PartLayout:
+                 target: Path | None = None, tell=None, apart=None,
+                 guess: dict | None = None) -> PartLayout:
     """Lay `part` out (placing its figures), and write its tagged PDF to `target`; with no
     `target`, the layout is kept in `live` to be written later (`write_live_part`).
     `tell("placed", sizes)` where its images are placed, before the PDF is written;
     `apart` runs half of a lone chapter's first layout (render.py), and
-    `tell("measured", None)` says when that is done."""
-    layout = render_part(part, styles, manuscript, apart, tell)
+    `tell("measured", None)` says when that is done. `guess`: the placement the last
+    build chose for the part, laid out ahead (render.py, ahead.py)."""
+    def finish(layout: Layout, say) -> PartLayout:  # in the helper that laid it out ahead
+        return _made(part, layout, identity, target, lambda *told: say(told))
+    made = render_part(part, styles, manuscript, apart, tell, guess,
+                       finish if target is not None else None)
+    if isinstance(made, PartLayout):
+        return made
+    return _made(part, made, identity, target, tell)
+
+
+def _made(part: Part, layout: Layout, identity: PdfIdentity, target: Path | None,
+          tell=None) -> PartLayout:
+    """The part as laid out in `layout`, its PDF written to `target` (None: kept live)."""
     document = layout.document
     crop_marks = _take_crop_marks(layout)
     folios, fonts, problems = folio_module.take_folios(document)
@@ -123,7 +138,8 @@ def lay_out_part(part: Part, styles: Styles, manuscript: Path, identity: PdfIden
         folios, fonts, layout_map.image_sizes(document), layout.warnings + problems,
         layout.refused, {"deferred": layout.placement.deferred, "snug": layout.placement.snug},
         layout.renders, _metadata(document), anchors=_anchors(document),
-        css_problems=list(layout.css_problems), opens=part.opens)
+        css_problems=list(layout.css_problems), opens=part.opens,
+        first_placement=layout.first_placement)
     if tell is not None and laid.images:
         tell("placed", laid.images)
     if target is None:

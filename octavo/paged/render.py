@@ -26,6 +26,7 @@ from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
 from ..options import STYLES
 from ..manuscript.design import Design
 from .document import Part
+from .ahead import Ahead, Handover
 from .folios import take_folios
 from .halves import cut, measured_apart
 from .layout_map import page_fill
@@ -178,6 +179,7 @@ class Layout:
     placement: Placement = field(default_factory=Placement)  # figures moved or made snug
     renders: int = 1  # layouts made to place the figures
     css_problems: list = field(default_factory=list)  # (file, line, message) in the book's CSS
+    first_placement: dict | None = None  # decided from the first layout: {"deferred", "snug"}
 
     @property
     def page_count(self) -> int:
@@ -188,7 +190,7 @@ MAX_RENDERS = 3  # layouts of one part while placing its figures (see placement.
 
 
 def render_part(part: Part, styles: Styles, manuscript: Path, apart=None,
-                tell=None) -> Layout:
+                tell=None, guess=None, finish=None):
     """Lay out one part, then place its figures better and lay it out again if needed.
 
     See placement.py: the first layout tells how tall every block and figure is, and
@@ -201,13 +203,19 @@ def render_part(part: Part, styles: Styles, manuscript: Path, apart=None,
     lone chapter of an article) is first laid out in two halves side by side, `apart`
     running the second (halves.py); its figures are placed from what they measure, and
     `tell("measured", None)` says when the core `apart` took is free again.
+
+    `guess`: the placement the last build decided from the part's first layout
+    ({"deferred", "snug"}), laid out ahead in a helper (ahead.py) while the first layout
+    is made; if the first decision is that placement again, the helper goes on and
+    gives `finish(layout, say)` of the best layout (a part.PartLayout, its PDF written),
+    which this returns instead of the Layout (`tell` hears what `finish` tells).
     """
     fetcher = SafeFetcher([manuscript, styles.folder], aliases={MANUSCRIPT_URL: manuscript})
     tree = lxml_html.document_fromstring(part.html)
     section = tree.get_element_by_id(part.chapter) if part.chapter else None
     children = children_of(section) if section is not None else []
     # snug heights follow the trim
-    placement, best, seen, renders = Placement(scale=styles.design.scale[1]), None, set(), 0
+    loop = _Loop(Placement(scale=styles.design.scale[1]))
 
     def lay_out(html: str):
         with captured_weasyprint_warnings() as messages:
@@ -218,36 +226,104 @@ def render_part(part: Part, styles: Styles, manuscript: Path, apart=None,
                                             font_config=styles.font_config)
         return document, messages
 
-    html = part.html
-    at = cut(section) if part.apart and section is not None else None
-    if at is not None:  # measured in halves: decided from them, then laid out whole
-        renders += 1
-        first, flow = measured_apart(lambda half: lay_out(half)[0], tree, part.chapter, at,
-                                     len(children), apart)
-        decided = decide(placement, first, page_fill(first), children, part.chapter,
-                         flow) if flow is not None else None
-        if decided is not None:
-            placement, html = decided, _placed(tree, part, decided)
-    if part.apart and tell is not None:
-        tell("measured", None)
-    while True:
-        seen.add(html)
-        renders += 1
-        document, messages = lay_out(html)
+    def step(html: str, document, messages) -> str | None:
+        """One layout looked at; the HTML of the next one to make, or None."""
+        loop.seen.add(html)
+        loop.renders += 1
         layout = Layout(document, styles.warnings + messages,
                         fetcher.refused + styles.refused, css_problems=styles.problems)
         layout.fills = page_fill(document)
-        layout.placement = placement.copy()
-        if best is None or layout_penalty(layout.fills) < layout_penalty(best.fills):
-            best = layout
-        if renders >= MAX_RENDERS or part.chapter is None or not _worth_placing(layout.fills):
-            break
-        placement = decide(placement, document, layout.fills, children, part.chapter)
-        html = _placed(tree, part, placement) if placement is not None else None
-        if html is None or html in seen:
-            break
-    best.renders = renders
-    return best
+        layout.placement = loop.placement.copy()
+        if loop.best is None or layout_penalty(layout.fills) < layout_penalty(loop.best.fills):
+            loop.best = layout
+        if loop.renders >= MAX_RENDERS or part.chapter is None or \
+                not _worth_placing(layout.fills):
+            return None
+        loop.placement = decide(loop.placement, document, layout.fills, children, part.chapter)
+        if loop.first is None and loop.placement is not None:
+            loop.first = {"deferred": dict(loop.placement.deferred),
+                          "snug": dict(loop.placement.snug)}
+        html = _placed(tree, part, loop.placement) if loop.placement is not None else None
+        return None if html is None or html in loop.seen else html
+
+    def go_on(guessed: str, document, messages, handover: Handover, say):  # in the helper
+        loop.placement, loop.seen, loop.renders, loop.first = (
+            handover.placement, handover.seen, handover.renders, handover.first)
+        loop.best = _Theirs(handover.best_fills)
+        fetcher.refused[:0] = handover.refused  # (this process has refused nothing yet)
+        html = step(guessed, document, messages)
+        while html is not None:
+            html = step(html, *lay_out(html))
+        if isinstance(loop.best, _Theirs):
+            return loop.renders
+        loop.best.renders, loop.best.first_placement = loop.renders, loop.first
+        return finish(loop.best, say)
+
+    html = part.html
+    at = cut(section) if part.apart and section is not None else None
+    if at is not None:  # measured in halves: decided from them, then laid out whole
+        loop.renders += 1
+        first, flow = measured_apart(lambda half: lay_out(half)[0], tree, part.chapter, at,
+                                     len(children), apart)
+        decided = decide(loop.placement, first, page_fill(first), children, part.chapter,
+                         flow) if flow is not None else None
+        if decided is not None:
+            loop.placement, html = decided, _placed(tree, part, decided)
+    if part.apart and tell is not None:
+        tell("measured", None)
+    ahead = _ahead(tree, part, styles, guess, lay_out, go_on) if finish is not None \
+        and at is None and section is not None else None
+    try:
+        while html is not None:
+            html = step(html, *lay_out(html))
+            if ahead is not None:
+                if html is not None and html == ahead.html:
+                    done = ahead.hand(Handover(loop.placement, loop.seen, loop.renders,
+                                               loop.best.fills, list(fetcher.refused),
+                                               loop.first),
+                                      lambda value: tell and tell(*value))
+                    if isinstance(done, int):  # the first layout was the best
+                        loop.renders, html = done, None
+                    elif done is not None:
+                        return done
+                ahead.stop()
+                ahead = None
+    finally:
+        if ahead is not None:
+            ahead.stop()
+    loop.best.renders, loop.best.first_placement = loop.renders, loop.first
+    return loop.best
+
+
+@dataclass
+class _Loop:
+    """`render_part`'s layouts so far: the placement decided, the HTML laid out, how
+    many, the best."""
+    placement: Placement
+    seen: set = field(default_factory=set)
+    renders: int = 0
+    best: "Layout | _Theirs | None" = None
+    first: dict | None = None  # the placement decided from the first layout
+
+
+@dataclass
+class _Theirs:
+    """In the helper: the worker's best layout, known by its fills."""
+    fills: list
+
+
+def _ahead(tree, part: Part, styles: Styles, guess: dict | None, lay_out, go_on):
+    """The part laid out ahead with the placement `guess` (ahead.py), or None when there
+    is no guess, or it moves nothing."""
+    if not guess or not (guess.get("deferred") or guess.get("snug")):
+        return None
+    placement = Placement(dict(guess.get("deferred", {})), dict(guess.get("snug", {})),
+                          scale=styles.design.scale[1])
+    html = _placed(tree, part, placement)
+    if html == part.html:
+        return None
+    made = Ahead(html, lay_out, go_on)
+    return made if made.pid is not None else None
 
 
 def _worth_placing(fills) -> bool:
@@ -265,3 +341,4 @@ def _placed(tree, part: Part, placement: Placement) -> str:
     section = root.get_element_by_id(part.chapter)
     placement.apply(section)
     return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+

@@ -301,7 +301,12 @@ def _print_wrapper(page) -> tuple[bytes, bytes] | None:
 def _digest(obj, cache: dict, depth: int = 0) -> bytes:
     """A digest of a PDF object and everything it refers to, image data left out (the
     screen's images are downsampled). Remembered per indirect object."""
-    key = ("digest", obj.objgen) if getattr(obj, "is_indirect", False) else None
+    if getattr(obj, "is_indirect", False):
+        key = ("digest", obj.objgen)
+    elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):  # (a page's resources,
+        key = ("direct", obj.unparse())  # written out: the objects it names, by number)
+    else:
+        key = None
     if key is not None and key in cache:
         return cache[key]
     if key is not None:

@@ -38,16 +38,19 @@ from .memo import Memo
 from .parallel import Job
 
 FOLDER = ".octavo-parts"
+GUESSES = "placements.guesses"  # each part's first placement, by name (paged/ahead.py)
 FORMAT = 2
 
 
 def _lay_out(part: Part, manuscript: Path, styles_dir: Path, design: Design,
-             identity: PdfIdentity, target: Path) -> PartLayout:
-    """A worker's task: one part, its PDF written to a temporary name, then to `target`."""
+             identity: PdfIdentity, target: Path, guess: dict | None = None) -> PartLayout:
+    """A worker's task: one part, its PDF written to a temporary name, then to `target`.
+    `guess`: the placement the last build decided first for a part of that name."""
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     laid = lay_out_part(part, shared_styles(PAGED_CSS, styles_dir, manuscript, design),
                         manuscript, identity, partial,
-                        tell=lambda kind, value: report((kind, value)), apart=Job)
+                        tell=lambda kind, value: report((kind, value)), apart=Job,
+                        guess=guess)
     os.replace(partial, target)
     laid.pdf = str(target)
     return laid
@@ -97,6 +100,8 @@ class PartCache:
         self.made: list[str] = []  # the keys of the parts laid out by this build (not kept)
         self.made_parts: list[str] = []  # their names
         self.spared = False  # `lay_out`'s spare work done
+        self.placements: dict[str, dict] = {}  # decided from each part's first layout, by
+        #                                       name: the next build's guesses
 
     def _key(self, part: Part, book: Book, identity: PdfIdentity, styles: str) -> str:
         digest = hashlib.sha256()
@@ -156,8 +161,8 @@ class PartCache:
         laid: list[PartLayout | None] = [self._kept(key) for key in keys]
         missing = [index for index, found in enumerate(laid) if found is None]
 
-        idle = spare is not None and len(missing) < workers.limit and not any(
-            parts[i].apart for i in missing)
+        idle_cores = len(missing) < workers.limit and not any(parts[i].apart for i in missing)
+        idle = spare is not None and idle_cores
 
         def take_kept() -> None:  # while the workers lay out the others
             for part in laid:
@@ -166,9 +171,12 @@ class PartCache:
             if idle and not self.spared:
                 self.spared = True
                 spare()
+        guesses = self._guesses() if missing and idle_cores else {}  # (laid out ahead
+        #                                  on a core no other part takes: paged/ahead.py)
         made = workers.map(_lay_out, [(parts[i], book.folder, self.styles,
                                        book.metadata.design, identity,
-                                       staging / f"{keys[i]}.pdf") for i in missing],
+                                       staging / f"{keys[i]}.pdf",
+                                       guesses.get(parts[i].name)) for i in missing],
                            [len(parts[i].html) for i in missing],
                            meanwhile=take_kept if assembly is not None or idle else None,
                            early=lambda _, told: told[0] == "placed" and placed and
@@ -180,7 +188,20 @@ class PartCache:
             laid[index] = part_layout
         self.made += [keys[i] for i in missing]
         self.made_parts += [parts[i].name for i in missing]
+        self.placements.update((part.name, laid_out.first_placement)
+                               for part, laid_out in zip(parts, laid)
+                               if laid_out.first_placement)
         return laid
+
+    def _guesses(self) -> dict:
+        """The placement each part's figures were given from its first layout in the last
+        build, by the part's name."""
+        if not self.enabled:
+            return {}
+        try:
+            return json.loads((self.folder / GUESSES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
 
     def keep(self) -> None:
         """Once the build has succeeded: its new parts and results into the cache, and
@@ -193,6 +214,10 @@ class PartCache:
             if path.suffix in (".pdf", ".json") and path.stem not in self.used \
                     or path.name.startswith("."):
                 path.unlink(missing_ok=True)
+        if self.enabled:
+            partial = self.folder / f".{GUESSES}.{os.getpid()}"
+            partial.write_text(json.dumps(self.placements, sort_keys=True), encoding="utf-8")
+            os.replace(partial, self.folder / GUESSES)
         if self.memo is not None:
             self.memo.keep()
 

@@ -128,6 +128,10 @@ class Assembly:
         draw_folios(pdf, layout.folios, layout.fonts)
         set_page_labels(pdf, layout.pages.labels)  # what a viewer shows: ii, iii, 1, 2…
         self.copy = _in_order(pdf)
+        for part in taken:  # (the copy holds what it needs of them; the parts' files
+            part.pages = part.kids = part.nums = part.names = None  # stay open)
+        pdf.close()
+        self.pdf = self.document = None
         return self.copy
 
     def close(self) -> None:

@@ -60,7 +60,8 @@ def write_proof_sheet(pdf: Path | pikepdf.Pdf, target: Path | None, read_text: b
                 finally:
                     page.close()
                 if name and image is not None:
-                    memo.put(name, _pack(body, whole, image))
+                    image = _pack(body, whole, image)  # (held packed: a page is 95 kB drawn)
+                    memo.put(name, image)
             bodies.append(body)
             wholes.append(whole)
             thumbnails.append(image)
@@ -151,9 +152,11 @@ def _pdfium(pdf, wanted: list[int] | None):
     if wanted == []:
         return None, None
     data = io.BytesIO()
-    if wanted is None or len(wanted) == len(pdf.pages):
-        pdf.save(data, compress_streams=False)  # (a page pdfium is not asked for is not read)
-        return pypdfium2.PdfDocument(data.getvalue()), lambda index: index
+    if wanted is None or len(wanted) == len(pdf.pages):  # (streams as they are: none
+        pdf.save(data, compress_streams=False,  # decoded, nor compressed again)
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        data.seek(0)
+        return pypdfium2.PdfDocument(data), lambda index: index  # (read in place)
     where = {index: at for at, index in enumerate(wanted)}
     with pikepdf.new() as alone:
         for index in wanted:
@@ -161,8 +164,9 @@ def _pdfium(pdf, wanted: list[int] | None):
         for page in alone.pages:
             if "/Annots" in page.obj:
                 del page.obj.Annots
-        alone.save(data, compress_streams=False)
-    return pypdfium2.PdfDocument(data.getvalue()), where.__getitem__
+        alone.save(data, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    data.seek(0)
+    return pypdfium2.PdfDocument(data), where.__getitem__
 
 
 def _thumbnail(page) -> Image.Image:

@@ -328,6 +328,26 @@ def test_proof_sheet_bands_from_the_memo_are_the_bands_drawn(tmp_path):
             whole.crop((0, 0, whole.size[0], y)).tobytes()
 
 
+def test_proof_sheet_band_kept_for_fewer_pages_is_not_taken(tmp_path):
+    """Nine pages and ten make the same grid, but not the same folds: a band kept from
+    the nine-page sheet is not the ten-page sheet's."""
+    from PIL import Image
+
+    from octavo.paged import proof
+    from octavo.runner.memo import Memo
+    pages = [Image.new("RGB", (40, 300), (255, 255, 255)) for _ in range(9)]
+    pages.append(Image.new("RGB", (40, 30), (255, 255, 255)))
+    keys = [f"page {number}" for number in range(10)]
+    (tmp_path / "staging").mkdir()
+    memo = Memo(tmp_path / "memo", tmp_path / "staging")
+    proof._write_sheet(tmp_path / "nine.png", [proof._pack("", "", page) for page in pages[:9]],
+                       keys[:9], memo)
+    proof._write_sheet(tmp_path / "ten.png", [proof._pack("", "", page) for page in pages],
+                       keys, memo)
+    proof._write_sheet(tmp_path / "fresh.png", pages, None, None)
+    assert (tmp_path / "ten.png").read_bytes() == (tmp_path / "fresh.png").read_bytes()
+
+
 def test_proof_sheet_shows_every_page_in_spreads(real_build, screen):
     """The proof: the cover alone on the right, then each spread side by side, four
     spreads a row; each slot holds its page (a white page with dark type), the slot

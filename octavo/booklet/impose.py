@@ -309,7 +309,7 @@ def _placed_rect(page: pikepdf.Page, pdf: pikepdf.Pdf, memo=None):
 def _displayed(page: pikepdf.Page) -> tuple:
     """`_placed_rect`'s trim as displayed, without making the form."""
     trim = pdf_box(page.trimbox)
-    if "/Rotate" not in page.obj and "/UserUnit" not in page.obj:
+    if _inherited(page, "/Rotate") is None and "/UserUnit" not in page.obj:
         return transformed_box(trim, [1, 0, 0, 1, 0, 0])
     form = page.as_form_xobject(handle_transformations=True)
     return transformed_box(trim, [float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0))])
@@ -321,7 +321,7 @@ def _form(page: pikepdf.Page, pdf: pikepdf.Pdf, memo=None) -> pikepdf.Stream:
     again as the booklet is saved (0.2 s for 400 pages). With the runner's `memo`, the
     compressed content an earlier build kept under the bytes of the page's content
     streams is taken. (A rotated or scaled page: pikepdf's own.)"""
-    if "/Rotate" in page.obj or "/UserUnit" in page.obj:
+    if _inherited(page, "/Rotate") is not None or "/UserUnit" in page.obj:
         return page.as_form_xobject(handle_transformations=True)
     if memo is None:
         data = zlib.compress(joined_content(page))
@@ -336,9 +336,21 @@ def _form(page: pikepdf.Page, pdf: pikepdf.Pdf, memo=None) -> pikepdf.Stream:
     form.write(data, filter=pikepdf.Name.FlateDecode)
     form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
     for key in ("/Resources", "/Group"):
-        if key in page.obj:
-            form[key] = page.obj[key]
+        value = _inherited(page, key) if key == "/Resources" else page.obj.get(key)
+        if value is not None:
+            form[key] = value
     return form
+
+
+def _inherited(page: pikepdf.Page, key: str):
+    """The page's `key`, or the nearest ancestor's in the page tree (an inheritable
+    attribute: /Resources, /Rotate...), or None."""
+    node, depth = page.obj, 0
+    while node is not None and depth < 32:
+        if key in node:
+            return node[key]
+        node, depth = node.get("/Parent"), depth + 1
+    return None
 
 
 def refusal(pdf: Path) -> OctavoError | None:

@@ -40,32 +40,40 @@ class Handover:
 
 class Ahead:
     """`lay_out(html)` started in a forked helper; `go_on(html, document, messages,
-    handover, say)` run there once `hand(handover)` is called, its result returned by `hand`
-    (`say(value)` reaches the worker's `heard(value)` before that). `stop()` otherwise."""
+    handover, say)` run there once `hand(handover)` is called, its result returned by
+    `hand` (`say(value)` reaches the worker's `heard(value)` before that). `stop()`
+    otherwise. The helper dies with the worker (a worker stopped by the build does not
+    run its `finally`)."""
 
     def __init__(self, html: str, lay_out: Callable[[str], tuple], go_on: Callable):
         self.html, self.pid = html, None
         if not FORK:
             return
-        to_helper, from_worker = os.pipe()[::-1]
+        from_worker, to_helper = os.pipe()
         from_helper, to_worker = os.pipe()
-        pid = os.fork()
+        worker = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare: the worker lays the part out alone
+            for end in (from_worker, to_helper, from_helper, to_worker):
+                os.close(end)
+            return
         if pid == 0:  # the helper: lay out, wait for the handover, go on; never return
             code = 0
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                _die_with(worker)
                 os.close(to_helper)
                 os.close(from_helper)
                 document, messages = lay_out(html)
                 with os.fdopen(from_worker, "rb") as pipe:
-                    data = pipe.read()
-                if data:
-                    with os.fdopen(to_worker, "wb") as out:
-                        def say(value):
-                            pickle.dump(("say", value), out)
-                            out.flush()
-                        result = go_on(html, document, messages, pickle.loads(data), say)
-                        pickle.dump(("done", result), out)
+                    handover = pickle.load(pipe)  # (EOFError: stopped; the worker went on)
+                with os.fdopen(to_worker, "wb") as out:
+                    def say(value):
+                        pickle.dump(("say", value), out)
+                        out.flush()
+                    result = go_on(html, document, messages, handover, say)
+                    pickle.dump(("done", result), out)
             except BaseException:  # noqa: BLE001 - the worker lays the part out itself
                 code = 1
             finally:
@@ -81,37 +89,50 @@ class Ahead:
             return None
         try:
             with os.fdopen(self._to, "wb") as pipe:
+                self._to = None
                 pipe.write(pickle.dumps(handover))
             with os.fdopen(self._from, "rb") as pipe:
+                self._from = None
                 while True:
-                    try:
-                        kind, value = pickle.load(pipe)
-                    except EOFError:
-                        return None
+                    kind, value = pickle.load(pipe)
                     if kind == "done":
                         return value
                     heard(value)
+        except (OSError, EOFError, pickle.UnpicklingError):  # the helper failed, or died
+            return None
         finally:
-            self._reap()
+            self.stop()
 
     def stop(self) -> None:
-        """The guess was wrong (or the worker failed): the helper is not needed."""
+        """The guess was wrong, the worker failed, or the helper is done: it goes."""
+        for end in (self._to, self._from) if self.pid is not None else ():
+            if end is not None:
+                try:
+                    os.close(end)
+                except OSError:
+                    pass
         if self.pid is None:
             return
         try:
             os.kill(self.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-        for end in (self._to, self._from):
-            try:
-                os.close(end)
-            except OSError:
-                pass
-        self._reap()
-
-    def _reap(self) -> None:
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
-        self.pid = None
+        self.pid = self._to = self._from = None
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): a signal for the helper when the worker dies
+
+
+def _die_with(worker: int) -> None:
+    """SIGTERM for the helper when its worker dies (as runner/child.py asks for a build)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != worker:  # it died before prctl
+        os._exit(1)

@@ -165,9 +165,16 @@ def _in_order(pdf: pikepdf.Pdf) -> pikepdf.Pdf:
             pikepdf, "PageCopyWarning") else UserWarning)
         copy.pages.extend(pdf.pages)
     for key, value in pdf.Root.items():
-        if key not in ("/Pages", "/Type"):
-            copy.Root[key] = copy.copy_foreign(value if value.is_indirect else
-                                               pdf.make_indirect(value))
+        if key in ("/Pages", "/Type"):
+            continue
+        if value.is_indirect:
+            copy.Root[key] = copy.copy_foreign(value)
+        elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):  # direct, as it was
+            copied = copy.copy_foreign(pdf.make_indirect(value))
+            copy.Root[key] = pikepdf.Dictionary(dict(copied.items())) if isinstance(
+                value, pikepdf.Dictionary) else pikepdf.Array(list(copied))
+        else:
+            copy.Root[key] = value
     for key, value in pdf.docinfo.items():
         copy.docinfo[key] = copy.copy_foreign(pdf.make_indirect(value)) \
             if isinstance(value, (pikepdf.Dictionary, pikepdf.Array)) else value

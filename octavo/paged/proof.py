@@ -94,8 +94,9 @@ def _write_sheet(target: Path, thumbnails: list, keys: list[str] | None, memo) -
         bottom = min(height, top + PNG_BAND_ROWS)
         shown = [index for index, ((_, y), (_, h)) in enumerate(places) if y < bottom and
                  y + h > top]
-        name = memo.key("png-band", width, height, top, cell, shown,
-                        [keys[index] for index in shown]) if keys else None
+        name = memo.key("png-band", width, height, top, cell, count, shown,
+                        [keys[index] for index in shown]) if keys else None  # (count: the
+        #                                                  folds drawn)
         found = memo.get(name) if name else None
         if found is None:
             band = Image.new("RGB", (width, bottom - top), BACKGROUND)

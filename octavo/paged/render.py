@@ -250,7 +250,7 @@ def render_part(part: Part, styles: Styles, manuscript: Path, apart=None,
         loop.placement, loop.seen, loop.renders, loop.first = (
             handover.placement, handover.seen, handover.renders, handover.first)
         loop.best = _Theirs(handover.best_fills)
-        fetcher.refused[:0] = handover.refused  # (this process has refused nothing yet)
+        fetcher.refused[:0] = handover.refused  # (the first layout's, before this one's)
         html = step(guessed, document, messages)
         while html is not None:
             html = step(html, *lay_out(html))

@@ -164,32 +164,32 @@ def as_printed(pdf: pikepdf.Pdf, layout, identity: PdfIdentity, target: Path):
     if "/OutputIntents" not in pdf.Root:
         raise OctavoError("the print PDF has no output intent (print.css names the "
                           "CMYK profile)", target)
-    contents = [_copied(page.obj.get("/Contents")) for page in pdf.pages]  # (marks are
-    # added to a page's array of streams in place)
+    contents = [page.obj.get("/Contents") for page in pdf.pages]  # (marks are added in
+    # new arrays: these stay as they were)
     metadata, trailer_id = pdf.Root.get("/Metadata"), pdf.trailer.get("/ID")
-    trapped = pdf.docinfo.get("/Trapped") if "/Info" in pdf.trailer else None
-    add_crop_marks(pdf, layout.crop_marks)
-    packet = xmp_packet(layout.metadata, identity, "x", 4, "PDF/X-4")
-    pdf.Root.Metadata = pikepdf.Stream(pdf, packet, Type=pikepdf.Name.Metadata,
-                                       Subtype=pikepdf.Name.XML)
-    pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
-    identifier = pikepdf.String(identity.printed)
-    pdf.trailer.ID = pikepdf.Array([identifier, identifier])  # its own, not the screen's
+    info = pdf.trailer.get("/Info")
+    trapped = info.get("/Trapped") if info is not None else None
     try:
+        add_crop_marks(pdf, layout.crop_marks)
+        packet = xmp_packet(layout.metadata, identity, "x", 4, "PDF/X-4")
+        pdf.Root.Metadata = pikepdf.Stream(pdf, packet, Type=pikepdf.Name.Metadata,
+                                           Subtype=pikepdf.Name.XML)
+        pdf.docinfo[pikepdf.Name.Trapped] = pikepdf.Name("/False")
+        identifier = pikepdf.String(identity.printed)
+        pdf.trailer.ID = pikepdf.Array([identifier, identifier])  # its own, not the screen's
         yield pdf
     finally:
         for page, content in zip(pdf.pages, contents):
-            if content is None:
-                del page.obj.Contents
-            else:
+            if content is not None:
                 page.obj.Contents = content
+            elif "/Contents" in page.obj:
+                del page.obj.Contents
         _restore(pdf.Root, "/Metadata", metadata)
         _restore(pdf.trailer, "/ID", trailer_id)
-        _restore(pdf.docinfo, "/Trapped", trapped)
-
-
-def _copied(contents):
-    return pikepdf.Array(list(contents)) if isinstance(contents, pikepdf.Array) else contents
+        if info is None:
+            _restore(pdf.trailer, "/Info", None)
+        else:
+            _restore(pdf.docinfo, "/Trapped", trapped)
 
 
 def _restore(dictionary, key: str, value) -> None:

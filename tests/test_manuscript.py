@@ -158,6 +158,20 @@ def test_cli_reports_bad_input_in_one_line_without_traceback(tmp_path):
     assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
 
 
+@pytest.mark.parametrize("where", ["missing", "a-file.md"])
+def test_cli_says_the_manuscript_folder_is_not_there(tmp_path, where):
+    """Not an internal error: the layout workers, started before the manuscript is read,
+    read its metadata and used to crash on a folder that is not there."""
+    (tmp_path / "a-file.md").write_text("# A file\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--manuscript", str(tmp_path / where),
+         "--out", str(tmp_path / "dist")], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 3, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"octavo: {tmp_path / where}: the manuscript folder does not exist "
+        "(hint: pass --manuscript DIR)"]
+
+
 def test_raw_html_cannot_borrow_octavos_layout_classes(tmp_path):
     """`class="cover"` would make a full-page cover; a raw footnote div must keep its text."""
     import shutil

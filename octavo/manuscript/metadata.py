@@ -237,6 +237,10 @@ def _unknown(key: str, table: str | None, fail) -> None:
 
 def load_metadata(folder: Path) -> Metadata:
     """metadata.toml, checked; for a folder without one, what `discover` infers."""
+    folder = Path(folder)
+    if not folder.is_dir():  # (load.load_book says so for the build)
+        raise OctavoError("the manuscript folder does not exist", folder,
+                          hint="pass --manuscript DIR")
     path = folder / METADATA_FILE
     if not path.is_file():
         return _inferred_metadata(folder)

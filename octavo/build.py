@@ -22,6 +22,7 @@ from .manuscript.book import Book
 from .manuscript.load import load_book
 from .structure.apply import annotate
 from .options import BuildOptions  # noqa: F401 - defined there, light to import
+from .runner.memo import BuildMemo
 from .runner.outputs import Outputs
 from .runner.parallel import Job, Jobs
 from .runner.progress import Progress, show_progress
@@ -86,7 +87,8 @@ def build(options: BuildOptions) -> BuildResult:
                                     kept.memo)
         linted = jobs.meanwhile(early_checks, options, cache, BOOK_CHECKS,  # the lint
                                 CheckContext(book))
-        placed = screen_images_ahead(book, kept.memo)              # screen copies, made as
+        copies = kept.memo or BuildMemo()                          # (--no-cache: this build's)
+        placed = screen_images_ahead(book, copies)                 # screen copies, made as
         layout = result.layout = lay_out_parts(                    # each part's images are
             book, lambda parts: kept.lay_out(parts, book, workers,  # placed; a document per
                                              assembly, placed,    # chapter on every core
@@ -104,7 +106,7 @@ def build(options: BuildOptions) -> BuildResult:
         epub_inputs = epub_parts if epub else epub_parts.cancel()  # None: the EPUB kept
         epub_job = jobs.fork(epub_edition, options, cache, book, layout, made, epub_inputs,
                              kept.memo)                           # beside the PDFs
-        images = jobs.fork(screen_images, layout, book, kept.memo, when=screen)
+        images = jobs.fork(screen_images, layout, book, copies, when=screen)
         tagged = assembly.book(layout) if screen or printed or booklet else None  # the
         identity = pdf_identity(book)                              # parts as one book, in
         print_job = jobs.fork(print_edition, tagged, layout, identity, printed,  # memory;

@@ -94,6 +94,28 @@ class Memo:
                 pass
 
 
+class BuildMemo:
+    """A memo for one build without a cache (`--no-cache`): what the build makes ahead
+    in this process (the screen copies, while the parts are laid out) is found by the
+    processes it forks later; nothing is read before, nothing kept after."""
+
+    key = staticmethod(key)
+
+    def __init__(self):
+        self.entries: dict[str, bytes] = {}
+
+    def get(self, name: str) -> bytes | None:
+        return self.entries.get(name)
+
+    def put(self, name: str, data: bytes) -> None:
+        self.entries[name] = data
+
+    def remember(self, name: str, make: Callable[[], bytes]) -> bytes:
+        if name not in self.entries:
+            self.entries[name] = make()
+        return self.entries[name]
+
+
 def read_ahead(folder: Path) -> None:
     """Read every entry in `folder` into memory now (the watcher does, between builds:
     each rebuild's child inherits them and reads no file for them). An entry's bytes are

@@ -62,3 +62,4 @@ def test_a_wrong_guess_stops_the_helper():
     started = time.perf_counter()
     ahead.stop()
     assert time.perf_counter() - started < 5 and ahead.pid is None and _gone(pid)
+

@@ -251,3 +251,23 @@ def test_watch_rebuilds_on_save_and_survives_a_broken_save(tmp_path):
     while not watcher.lines.empty():
         rest.append(watcher.lines.get())
     assert "stopped watching" in rest + watcher.seen
+
+
+def test_the_watcher_reads_small_memo_entries_ahead(tmp_path):
+    """Between rebuilds the watcher reads the memo's small entries into memory (the
+    children it forks find them there); a large one (an image copy) is read from its
+    file when asked for. Either way `get` gives the entry's bytes and keeps it."""
+    from octavo.runner import memo as memo_module
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / f"small{memo_module.SUFFIX}").write_bytes(b"small")
+    (folder / f"large{memo_module.SUFFIX}").write_bytes(b"L" * (memo_module.READ_AHEAD_ENTRY + 1))
+    memo_module.read_ahead(folder)
+    try:
+        assert set(memo_module._READ_AHEAD[folder]) == {"small"}
+        (folder / f"small{memo_module.SUFFIX}").write_bytes(b"stale")  # (never: for the test)
+        memo = memo_module.Memo(folder, None)
+        assert memo.get("small") == b"small" and memo.get("large")[:1] == b"L"
+        assert memo.get("missing") is None
+    finally:
+        memo_module._READ_AHEAD.clear()

@@ -116,20 +116,29 @@ class BuildMemo:
         return self.entries[name]
 
 
+READ_AHEAD_ENTRY = 1 << 20  # larger entries (the EPUB's copies of images) are read when
+READ_AHEAD_TOTAL = 256 << 20  # asked for; and no more than this in all
+
+
 def read_ahead(folder: Path) -> None:
-    """Read every entry in `folder` into memory now (the watcher does, between builds:
-    each rebuild's child inherits them and reads no file for them). An entry's bytes are
-    a function of its name, so an entry read ahead is the one on disk while its file is
-    there; `get` still touches the file, and reads it if it was not read ahead."""
+    """Read the entries in `folder` into memory now (the watcher does, between builds:
+    each rebuild's child inherits them and reads no file for them): the small ones, the
+    pages' texts and walks, bands, sentences. An entry's bytes are a function of its
+    name, so an entry read ahead is the one on disk while its file is there; `get`
+    still touches the file, and reads it if it was not read ahead."""
     folder = Path(folder)
-    entries = {}
+    entries, total = {}, 0
     try:
         paths = list(folder.glob(f"*{SUFFIX}"))
     except OSError:
         paths = []
     for path in paths:
         try:
+            size = path.stat().st_size
+            if size > READ_AHEAD_ENTRY or total + size > READ_AHEAD_TOTAL:
+                continue
             entries[path.name[:-len(SUFFIX)]] = path.read_bytes()
+            total += size
         except OSError:
             pass
     _READ_AHEAD.clear()

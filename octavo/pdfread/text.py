@@ -124,10 +124,7 @@ def adopt_texts(source: Path, target: Path, texts: tuple, kept: tuple | None = N
     PDF it is cut from; and when pdfium reads `target`'s middle page as in `texts`.
     Otherwise the checks read `target` itself. `kept`: as `walk.same_pages` takes it."""
     from .walk import same_pages
-    if not same_pages(source, target, kept) or not _reads_alike(target, texts):
-        return False
-    remember(target, texts)
-    return True
+    return same_pages(source, target, kept) and claim_texts(target, texts)
 
 
 def claim_texts(target: Path, texts: tuple) -> bool:

@@ -499,3 +499,28 @@ def test_malformed_language_tag_names_its_file(tmp_path):
     with pytest.raises(OctavoError) as caught:
         write_epub(load_book(manuscript), tmp_path / "out.epub", [])
     assert caught.value.path.endswith("survey.md") and "fr_FR" in caught.value.message
+
+
+def test_a_reader_copy_converted_to_srgb_is_the_same_from_build_to_build(tmp_path):
+    """A PNG or JPEG with a colour profile is converted to sRGB for the EPUB. The copy
+    used to embed LittleCMS's sRGB profile, which carries the second it was made: the
+    EPUB differed between two builds of the same book."""
+    import io
+    import time
+
+    from PIL import Image, ImageCms
+
+    from octavo.epub.media import jpeg_copy, lossless_copy
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    for name, fmt in (("plate.png", "PNG"), ("plate.jpg", "JPEG")):
+        Image.new("RGB", (40, 30), (200, 30, 60)).save(tmp_path / name, fmt,
+                                                        icc_profile=profile)
+    copies = []
+    for _ in range(2):
+        png = lossless_copy(tmp_path / "plate.png", Image.open(tmp_path / "plate.png"))[0]
+        jpeg = jpeg_copy(tmp_path / "plate.jpg")[0]
+        copies.append((png, jpeg))
+        time.sleep(1.1)  # LittleCMS stamps its profiles to the second
+    assert copies[0] == copies[1]
+    for data in copies[0]:
+        assert Image.open(io.BytesIO(data)).info.get("icc_profile") is None

@@ -61,8 +61,13 @@ def _to_srgb(image: Image.Image, profile: bytes | None) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
             mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
-                                             outputMode=mode)
+            converted = ImageCms.profileToProfile(image, source,
+                                                  ImageCms.createProfile("sRGB"),
+                                                  outputMode=mode)
+            # untagged is sRGB to every reader; LittleCMS's own sRGB profile carries the
+            # time it was made, which made the copy differ from build to build
+            converted.info.pop("icc_profile", None)
+            return converted
         except (ImageCms.PyCMSError, OSError):
             pass  # an unreadable profile: fall back to reading the numbers as sRGB
     return image

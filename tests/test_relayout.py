@@ -1,0 +1,96 @@
+"""A chapter laid out again to place its figures starts from the page where its HTML
+first changed (paged/relayout.py): the earlier layout's pages before it are taken as
+they are. The part must be the one a whole layout gives, PDF byte for byte, in a
+chapter of the 400-page benchmark book and in one full of notes carried from page to
+page (bench/run.py's books)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from octavo.manuscript.load import load_book
+from octavo.options import STYLES
+from octavo.paged import relayout, render
+from octavo.paged.document import paged_parts
+from octavo.paged.part import lay_out_part
+from octavo.paged.write import pdf_identity
+from octavo.structure.apply import annotate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from generate import make_manuscript  # noqa: E402 - bench/ is not a package
+
+BOOK = {"pages": 400, "chapters": 20, "words_per_figure": 2500}  # bench/run.py BOOK
+NOTES = {"pages": 100, "chapters": 6, "words_per_note": 45}  # bench/run.py NOTES
+
+
+def _part(folder: Path, name: str):
+    book = load_book(folder)
+    annotate(book)
+    part = next(part for part in paged_parts(book) if part.name == name)
+    styles = render.load_styles(render.PAGED_CSS, STYLES, book.folder, book.metadata.design)
+    return book, part, styles
+
+
+@pytest.mark.parametrize("spec, name", [(BOOK, "ch2"), (NOTES, "ch6")], ids=["book", "notes"])
+def test_a_layout_started_from_an_earlier_one_is_the_whole_layout(spec, name, tmp_path,
+                                                                    monkeypatch):
+    pages, chapters = spec["pages"], spec["chapters"]
+    extra = {key: value for key, value in spec.items() if key not in ("pages", "chapters")}
+    book, part, styles = _part(make_manuscript(tmp_path / "book", pages, chapters=chapters,
+                                               **extra), name)
+    identity = pdf_identity(book)
+    taken = []
+    starting = relayout.starting
+
+    def spied(*args):
+        seed = starting(*args)
+        taken.append((seed[1], len(seed[0].pages)) if seed else None)
+        return seed
+    monkeypatch.setattr(relayout, "starting", spied)
+    with render.captured_weasyprint_warnings() as warnings:
+        started = lay_out_part(part, styles, book.folder, identity, tmp_path / "started.pdf")
+    assert warnings == []
+    assert started.renders >= 2 and any(taken), taken  # pages were taken
+    assert all(seed is None or 0 < seed[0] < seed[1] for seed in taken)
+    monkeypatch.setattr(relayout, "MARGIN", 10 ** 6)  # every layout from its first page
+    whole = lay_out_part(part, styles, book.folder, identity, tmp_path / "whole.pdf")
+    assert (tmp_path / "started.pdf").read_bytes() == (tmp_path / "whole.pdf").read_bytes()
+    whole.pdf = started.pdf
+    assert whole == started
+
+
+def _laid(html: str, made: list):
+    import weasyprint
+    source = weasyprint.HTML(string=html)
+    seed = relayout.starting(made, source, "ch1")
+    with relayout.recording(source, "ch1") as kept, relayout.started(seed):
+        document = source.render()
+    made.extend(kept)
+    return document, seed
+
+
+def _html(changed: int | None = None, body: str = "", style: str = "") -> str:
+    paragraphs = "".join(f"<p>{'Changed' if n == changed else 'Paragraph'} {n} "
+                         + "word " * 60 + "</p>" for n in range(80))
+    return (f"<html><head><style>{style}</style></head><body{body}>"
+            f"<section id='ch1'>{paragraphs}</section></body></html>")
+
+
+def test_what_is_taken_and_when_nothing_is():
+    made = []
+    first, seed = _laid(_html(), made)
+    assert seed is None and len(made) == 1 and len(first.pages) >= 6
+    late, seed = _laid(_html(changed=70), made)
+    assert seed is not None and 2 < seed[1] < len(first.pages)
+    whole, _ = _laid(_html(changed=70), [])
+    assert len(late.pages) == len(whole.pages)
+    assert late.write_pdf() == whole.write_pdf()
+    for html in (_html(changed=1), _html(changed=70, body=" class='other'")):
+        assert _laid(html, made[:1])[1] is None  # the first page changed; another frame
+    counted = _html(style="p:first-child::after { content: target-counter('#ch1', page) }")
+    cross = []
+    _laid(counted, cross)
+    assert cross == []  # page numbers looked up while the pages are made: never started

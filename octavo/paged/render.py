@@ -26,6 +26,7 @@ from ..manuscript.fetcher import MANUSCRIPT_URL, SafeFetcher
 from ..options import STYLES
 from ..manuscript.design import Design
 from .document import Part
+from . import relayout
 from .ahead import Ahead, Handover
 from .folios import take_folios
 from .halves import cut, measured_apart
@@ -217,13 +218,18 @@ def render_part(part: Part, styles: Styles, manuscript: Path, apart=None,
     # snug heights follow the trim
     loop = _Loop(Placement(scale=styles.design.scale[1]))
 
+    made: list = []  # what each layout leaves for a later one to start from
+
     def lay_out(html: str):
         with captured_weasyprint_warnings() as messages:
-            document = weasyprint.HTML(
-                string=html, base_url=MANUSCRIPT_URL,  # the same in every checkout
-                url_fetcher=fetcher).render(stylesheets=styles.css,
-                                            color_profiles=styles.color_profiles,
-                                            font_config=styles.font_config)
+            source = weasyprint.HTML(string=html, base_url=MANUSCRIPT_URL,  # the same in
+                                     url_fetcher=fetcher)  #                  every checkout
+            seed = relayout.starting(made, source, part.chapter)
+            with relayout.recording(source, part.chapter) as kept, relayout.started(seed):
+                document = source.render(stylesheets=styles.css,
+                                         color_profiles=styles.color_profiles,
+                                         font_config=styles.font_config)
+        made.extend(kept)
         return document, messages
 
     def step(html: str, document, messages) -> str | None:

@@ -115,12 +115,13 @@ def _own_text(element, urls: bool = False) -> str:
 TEXT, CAPTION, NOTE, HEADING = "text", "caption", "note", "heading"
 
 
-def _has_box(sentence: str, covered) -> bool:
-    """Does the sentence hold a character no installed font draws? It prints as a box
-    (MS-007 says so), and a PDF reads a box's neighbours back in no reliable order (its
-    glyph has no width): the sentence is not looked for."""
-    return bool(covered) and any(ord(char) not in covered and not char.isspace()
-                                 for char in sentence)
+def _boxed(text: str, covered) -> frozenset:
+    """The characters of `text` no installed font draws (none when `covered` is empty:
+    the fonts were not looked at). One prints as a box (MS-007 says so), and a PDF reads
+    a box's neighbours back in no reliable order (its glyph has no width): a sentence
+    that holds one is not looked for."""
+    return frozenset(char for char in set(text) if covered and ord(char) not in covered
+                     and not char.isspace())
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def _chapter_sentences(chapter, urls: bool, covered) -> tuple[list, str, str, li
     lines = iter(chapter.lines_of([text for _, element, text in blocks
                                    if element.tag != "pre"]))
     found, main, notes = [], [], []
+    boxed = _boxed("".join(text for _, _, text in blocks), covered)
     for _, element, text in blocks:
         ancestors = list(element.iterancestors())
         kind = (NOTE if any("footnote" in a.get("class", "") for a in ancestors)
@@ -196,7 +198,7 @@ def _chapter_sentences(chapter, urls: bool, covered) -> tuple[list, str, str, li
             else [sentence for piece in BREAKS.split(text)
                   for sentence in SENTENCE_END.split(piece.strip())]
         for sentence in pieces:
-            if len(sentence.split()) >= MIN_WORDS and not _has_box(sentence, covered):
+            if len(sentence.split()) >= MIN_WORDS and boxed.isdisjoint(sentence):
                 found.append([squeezed(sentence), sentence, where, kind])
     headings = Counter(squeezed(comparable(element.get("data-title") or text))
                        for _, element, text in blocks if element.tag in ("h1", "h2", "h3"))

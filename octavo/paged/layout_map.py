@@ -25,20 +25,27 @@ PAGED_ONLY = {"link-url", "xref-page"}
 FRONT_MATTER_IDS = ("cover", "colophon", "title", "back-cover", "contents", "index")
 
 
-def _walk(box, keys):
-    """Yield (box, innermost block key) in layout order, main flow only."""
-    if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-        return
-    if "::" in (getattr(box, "element_tag", "") or ""):
-        return  # ::marker, ::before, ::footnote-call: generated, not the author's text
-    element = getattr(box, "element", None)
-    key = element.get(BLOCK_KEY) if element is not None else None
-    if key is None and element is not None and element.get("id") in FRONT_MATTER_IDS:
-        key = element.get("id")
-    keys = keys + [key] if key else keys
-    yield box, keys[-1] if keys else None
-    for child in getattr(box, "children", ()):
-        yield from _walk(child, keys)
+def _walk(box, keys=()):
+    """Yield (box, innermost block key) in layout order, main flow only. (A loop, not a
+    recursive generator: a box deep in a page was yielded through every level above it,
+    0.3 s of a 400-page book's build.)"""
+    stack = [(box, keys[-1] if keys else None)]
+    while stack:
+        box, key = stack.pop()
+        if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+            continue
+        if "::" in (getattr(box, "element_tag", "") or ""):
+            continue  # ::marker, ::before, ::footnote-call: generated, not the author's text
+        element = getattr(box, "element", None)
+        if element is not None:
+            own = element.get(BLOCK_KEY)
+            if own is None and element.get("id") in FRONT_MATTER_IDS:
+                own = element.get("id")
+            key = own or key
+        yield box, key
+        children = getattr(box, "children", ())
+        if children:
+            stack.extend((child, key) for child in reversed(children))
 
 
 def _figure_keys(box, inside=False, found=None) -> set[str]:

@@ -14,3 +14,4 @@ numbered through the book (`pagination.py`) and put together into one tagged PDF
 from . import linebreak  # noqa: F401 - mends a WeasyPrint line-breaking fault (see there)
 from . import footnotes  # noqa: F401 - mends a WeasyPrint fault that lost notes (see there)
 from . import relayout  # noqa: F401 - lets a layout start from an earlier one's pages
+from . import margins  # noqa: F401 - skips work WeasyPrint throws away (see there)

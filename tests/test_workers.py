@@ -119,3 +119,28 @@ def test_an_item_spread_on_two_cores_holds_the_others_back_until_it_reports():
         results = workers.map(_wide, [(0,), (1,), (2,)], [3, 2, 1], spread=[2, 1, 1])
     reported = results[0][1]
     assert all(started >= reported for started, _ in results[1:])
+
+
+def _warm_slowly(log: str, waiting=None) -> None:
+    time.sleep(0.3)
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()} {time.monotonic()}\n")
+
+
+def _where(value: int) -> tuple[int, float]:
+    return os.getpid(), time.monotonic()
+
+
+def test_a_worker_past_the_eager_ones_warms_up_only_with_its_first_item(tmp_path):
+    """An article's second worker (runner/parts.py: `eager=1` for a book of one
+    chapter) takes no core while the first warms up and the manuscript is read: it is
+    given an item only once the first is warm, and then the costliest goes to the first."""
+    log = tmp_path / "warm.log"
+    with Workers(2, 2, _warm_slowly, str(log), eager=1) as workers:
+        time.sleep(0.05)
+        results = workers.map(_where, [(0,), (1,), (2,)], [1, 3, 2], spread=[1, 2, 1])
+    warmed = [line.split() for line in log.read_text().splitlines()]
+    assert len(warmed) == 1  # the lazy one never ran `warm`
+    eager_pid, warm_at = int(warmed[0][0]), float(warmed[0][1])
+    assert results[1][0] == eager_pid  # the costliest, on the warm worker
+    assert all(at >= warm_at for _, at in results)

@@ -2,7 +2,8 @@
 
 `Workers(count, limit, warm, *args)` forks `count` workers at once; each calls
 `warm(*args, waiting=...)` (the stylesheets, the fonts, the hyphenation dictionary) while
-the build process reads the manuscript, then says it is ready; `map` forks more, up to
+the build process reads the manuscript, then says it is ready (those past `eager` warm
+up with their first item instead); `map` forks more, up to
 `limit`, if it has more items than workers. `workers.map(function, items, costs)` then
 runs `function(*item)` for every item, the costliest first, each on the first worker
 ready and free (`meanwhile`: what the caller does once they are busy, such as taking
@@ -80,7 +81,7 @@ def _read(fd: int, size: int) -> bytes | None:
 
 
 class _Worker:
-    def __init__(self, warm: Callable | None, args: tuple):
+    def __init__(self, warm: Callable | None, args: tuple, lazy: bool = False):
         task_read, self.tasks = os.pipe()
         self.results, result_write = os.pipe()
         sys.stdout.flush()
@@ -120,6 +121,7 @@ class _Worker:
         self.busy: int | None = None  # the item it works on
         self.ready = warm is None  # warmed up: told by its first message
         self.spread = 1  # the cores its item keeps busy (see `map`)
+        self.lazy = lazy  # warms up with its first item (see `Workers`)
 
     def stop(self, kill: bool = False) -> None:
         if self.pid is None:
@@ -146,12 +148,18 @@ class _Worker:
 class Workers:
     """`with Workers(n, limit, warm, *args) as workers: workers.map(f, items, costs)`."""
 
-    def __init__(self, count: int, limit: int, warm: Callable | None = None, *args: Any):
+    def __init__(self, count: int, limit: int, warm: Callable | None = None, *args: Any,
+                 eager: int | None = None):
         self.limit, self.warm, self.args = max(1, limit), warm, args
         self.started: list[_Worker] = []
         self.queued = 0  # items of the running `map` no worker has taken yet
-        if FORK:
-            self.started = [_Worker(warm, args) for _ in range(min(count, self.limit))]
+        if FORK:  # past the first `eager`, a worker warms up with its first item, which
+            #       it is given only once no other is warming up or free: it takes no
+            #       core from those that are (an article's cover and colophon wait for
+            #       its chapter to be measured in halves on two cores anyway)
+            self.started = [_Worker(warm, args) if eager is None or number < eager
+                            else _Worker(None, (), lazy=True)
+                            for number in range(min(count, self.limit))]
 
     def map(self, function: Callable, items: list[tuple], costs: list[float] | None = None,
             meanwhile: Callable[[], Any] | None = None,
@@ -192,7 +200,9 @@ class Workers:
         while done < len(items):
             idle += self._warmed()
             while idle and waiting and self._room(spread[waiting[0]] if spread else 1):
-                worker = idle.pop(0)
+                worker = self._free(idle)
+                if worker is None:
+                    break
                 worker.busy = waiting.pop(0)
                 worker.spread = spread[worker.busy] if spread else 1
                 _send(worker.tasks, (function, items[worker.busy]))
@@ -223,6 +233,17 @@ class Workers:
                 done += 1
                 idle.append(worker)
         return results
+
+    def _free(self, idle: list[_Worker]) -> _Worker | None:
+        """The worker to give the next item, taken from `idle`: one warm, else a lazy
+        one once no other is warming up (None: wait)."""
+        for worker in idle:
+            if not worker.lazy:
+                idle.remove(worker)
+                return worker
+        if idle and all(worker.ready for worker in self.started):
+            return idle.pop(0)
+        return None
 
     def _warmed(self) -> list[_Worker]:
         """The workers that said they are warm since last asked (without waiting)."""

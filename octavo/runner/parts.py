@@ -86,7 +86,8 @@ def layout_workers(options, cache) -> Workers:
         metadata = None
     return Workers(cache.workers(cores()), cores(), warm_up, cache.styles,
                    metadata.language if metadata else "en", Path(options.manuscript),
-                   metadata.design if metadata else None)
+                   metadata.design if metadata else None,
+                   eager=1 if metadata and len(metadata.chapters) == 1 else None)
 
 
 class PartCache:

@@ -135,7 +135,7 @@ def book_images(book: Book, memo=None) -> tuple[dict[str, str], list[Resource]]:
             src = img.get("src", "")
             if src in sources:
                 continue
-            line = source_line(chapter.markdown, src)
+            line = chapter.line_naming(src) or source_line(chapter.markdown, src)
             path = resolve_inside(book.folder, src, chapter.source, line)
             if path not in by_path:
                 resource = _reader_copy(path, taken, str(chapter.source), line, memo,

@@ -72,6 +72,12 @@ class Chapter:
         """The manuscript line where `text` (plain words, as extracted) starts."""
         return source_line(self.markdown, text)
 
+    def line_naming(self, src: str) -> int | None:
+        """The first line of the Markdown that names the file `src` as written, if one
+        does (found at once: `line_of` maps every word of the chapter first)."""
+        at = self.markdown.find(src) if src.strip() else -1
+        return self.markdown.count("\n", 0, at) + 1 if at >= 0 else None
+
     def line_of_nth(self, raw: str, nth: int) -> int | None:
         """The line of the `nth` (from 0) occurrence of `raw` Markdown in the chapter (else
         `line_of(raw)`): a citation or reference written the same way twice."""

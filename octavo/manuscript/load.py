@@ -241,18 +241,12 @@ def _unique_ids(book: Book) -> set[str]:
     return taken
 
 
-def _line_naming(chapter: Chapter, src: str) -> int | None:
-    """The first line of the chapter's Markdown that names the file `src`, if one does."""
-    at = chapter.markdown.find(src) if src.strip() else -1
-    return chapter.markdown.count("\n", 0, at) + 1 if at >= 0 else None
-
-
 def _image(book: Book, chapter: Chapter, img, memo=None
            ) -> tuple[str, Path, int | None, ImageInfo]:
     """Check one <img> of a chapter (a figure's or raw HTML's): (src, path, line, info);
     an image an earlier build opened is known by its bytes (`memo`)."""
     src = img.get("src", "")
-    line = _line_naming(chapter, src) or source_line(chapter.markdown, src or img.get("alt", ""))
+    line = chapter.line_naming(src) or source_line(chapter.markdown, src or img.get("alt", ""))
     if not src.strip():
         raise OctavoError("an image has no usable file name", chapter.source, line,
                           hint="write `![alt text](images/file.jpg)`")
@@ -345,7 +339,7 @@ def _collect_figures(book: Book, chapter: Chapter, taken: set[str], memo=None) -
                         if element.find(".//span[@class='caption']") is not None
                         else element.find("figcaption"))  # raw HTML figures have no spans
         credit_node = element.find(".//span[@class='credit']")
-        line = _line_naming(chapter, src) or source_line(chapter.markdown,
+        line = chapter.line_naming(src) or source_line(chapter.markdown,
                                                           src or element.text_content())
         if element.get("data-problem"):
             raise OctavoError(element.get("data-problem"), chapter.source, line)

@@ -39,6 +39,8 @@ test: deps
 fuzz: deps
 	OCTAVO_FUZZ_EXAMPLES=$${OCTAVO_FUZZ_EXAMPLES:-3000} OCTAVO_FUZZ_FULL_EVERY=10 \
 	OCTAVO_FUZZ_RANDOM=1 $(PY) -m pytest -q -s tests/test_fuzz.py
+	OCTAVO_RELAYOUT_EXAMPLES=$${OCTAVO_RELAYOUT_EXAMPLES:-40} OCTAVO_FUZZ_RANDOM=1 \
+	$(PY) -m pytest -q tests/test_relayout.py -k generated
 
 bench: deps
 	$(PY) -m pip install --quiet -e '.[bench]'

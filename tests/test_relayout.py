@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from octavo.manuscript.load import load_book
@@ -99,8 +99,12 @@ def test_what_is_taken_and_when_nothing_is():
     assert cross == []  # page numbers looked up while the pages are made: never started
 
 
-@settings(max_examples=int(os.environ.get("OCTAVO_RELAYOUT_EXAMPLES", "3")), deadline=None,
+@example(seed=206, pages=35, chapters=1, words_per_figure=700, words_per_note=None)  # (a
+# whole layout started from the first half's pages was measured wrong: flow.measure knew
+# the elements of one tree only, and placed the figures otherwise than a whole layout)
+@settings(max_examples=int(os.environ.get("OCTAVO_RELAYOUT_EXAMPLES", "2")), deadline=None,
           derandomize=not os.environ.get("OCTAVO_FUZZ_RANDOM"),
+          phases=[Phase.explicit, Phase.reuse, Phase.generate],  # (shrinking: minutes)
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(1, 10_000), pages=st.integers(14, 36), chapters=st.sampled_from([1, 2]),
        words_per_figure=st.integers(500, 3000),
@@ -111,7 +115,8 @@ def test_generated_chapters_lay_out_the_same_started_or_whole(tmp_path_factory, 
     """Chapters of generated books (bench/generate.py: headings, lists, quotes, code,
     notes, figures), a book of one chapter measured in halves first (its whole layout
     may start from the first half's pages): each part is the same, byte for byte, laid
-    out from the pages of an earlier layout or whole. `make fuzz` runs 40, seeded anew."""
+    out from the pages of an earlier layout or whole. `make test` runs 2 and the one
+    that found a fault; `make fuzz` 40, seeded anew."""
     folder = make_manuscript(tmp_path_factory.mktemp("relayout") / "book", pages, seed=seed,
                              chapters=chapters, words_per_figure=words_per_figure,
                              words_per_note=words_per_note)

@@ -124,7 +124,10 @@ def measure(document, chapter_id: str, arranged: list[int]) -> Flow | None:
     gaps: dict = {}
     capacity = first_offset = overhead = None
     previous: tuple[Block, float, int] | None = None  # the last slice's block, bottom, page
-    positions: dict[int, int] = {}  # id(element) -> its place among the section's children
+    sections: dict[int, dict] = {}  # id(section element) -> id(child) -> its place among
+    #                                 the section's children (a layout started from an
+    #                                 earlier one, relayout.py, shows that one's elements
+    #                                 on the pages it took: two trees, the same children)
     at_foot: list[dict] = []  # each page's notes: id -> height (px)
     notes_max = float("inf")
     for page in document.pages:
@@ -155,8 +158,10 @@ def measure(document, chapter_id: str, arranged: list[int]) -> Flow | None:
         section = _section_boxes(page_box, chapter_id)
         if section is None:
             continue
-        if not positions:  # WeasyPrint's elements (ElementTree) do not know their parent
-            positions.update({id(child): n for n, child in enumerate(section.element)})
+        positions = sections.get(id(section.element))
+        if positions is None:  # WeasyPrint's elements (ElementTree) know no parent
+            positions = sections[id(section.element)] = {
+                id(child): n for n, child in enumerate(section.element)}
         for child in section.children:
             element = child.element
             position = positions.get(id(element)) if element is not None else None

@@ -82,6 +82,11 @@ def _title_layout(title: str, room: float):
     return font, size, lines  # the smallest size: a very long title may run long
 
 
+def cover_inputs(book: Book) -> tuple:
+    """What `generate_cover` draws from: the words and the font file (a memo's key)."""
+    return sorted(_parts(book).items()), str(find_font("Regular")), RAQM
+
+
 def generate_cover(book: Book) -> bytes:
     """A 1600 × 2560 JPEG cover made from the metadata."""
     parts = _parts(book)

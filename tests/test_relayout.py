@@ -102,6 +102,8 @@ def test_what_is_taken_and_when_nothing_is():
 @example(seed=206, pages=35, chapters=1, words_per_figure=700, words_per_note=None)  # (a
 # whole layout started from the first half's pages was measured wrong: flow.measure knew
 # the elements of one tree only, and placed the figures otherwise than a whole layout)
+@example(seed=158, pages=17, chapters=2, words_per_figure=945, words_per_note=25)  # (notes
+# carried past the text's last page: WeasyPrint took that page of notes as made already)
 @settings(max_examples=int(os.environ.get("OCTAVO_RELAYOUT_EXAMPLES", "2")), deadline=None,
           derandomize=not os.environ.get("OCTAVO_FUZZ_RANDOM"),
           phases=[Phase.explicit, Phase.reuse, Phase.generate],  # (shrinking: minutes)
@@ -115,8 +117,8 @@ def test_generated_chapters_lay_out_the_same_started_or_whole(tmp_path_factory, 
     """Chapters of generated books (bench/generate.py: headings, lists, quotes, code,
     notes, figures), a book of one chapter measured in halves first (its whole layout
     may start from the first half's pages): each part is the same, byte for byte, laid
-    out from the pages of an earlier layout or whole. `make test` runs 2 and the one
-    that found a fault; `make fuzz` 40, seeded anew."""
+    out from the pages of an earlier layout or whole. `make test` runs 2 and the two
+    that found faults; `make fuzz` 40, seeded anew."""
     folder = make_manuscript(tmp_path_factory.mktemp("relayout") / "book", pages, seed=seed,
                              chapters=chapters, words_per_figure=words_per_figure,
                              words_per_note=words_per_note)

@@ -183,9 +183,10 @@ def make_all_pages(context, root_box, html, pages):
         for said in earlier.said[:taken]:  # as a whole layout would log them
             for level, message in said:
                 weasyprint.LOGGER.log(level, "%s", message)
-    if made is None:
+    if made is None and not taken:
         yield from _make_all_pages(context, root_box, html, pages)
         return
+    made = made if made is not None else Made((), [])  # (started, not kept)
     made.loops += 1
     made.pages, made.clean, made.last, made.said = [], [], [], []
     if taken:
@@ -197,6 +198,11 @@ def make_all_pages(context, root_box, html, pages):
     weasyprint.LOGGER.addHandler(heard)
     try:
         for number, page in enumerate(_make_all_pages(context, root_box, html, pages)):
+            if taken and number >= taken and number + 1 < len(context.page_maker):
+                # each page after the first made is made too: given pages, WeasyPrint
+                # makes only those whose start changed, and a page of notes carried past
+                # the text's end starts where the text ended (it took one not given)
+                context.page_maker[number + 1][-1]["content_changed"] = True
             if number >= taken:
                 root, *rest = page.children
                 made.pages.append((page, (root, *rest), list(root.children)))
@@ -208,6 +214,8 @@ def make_all_pages(context, root_box, html, pages):
             yield page
     finally:
         weasyprint.LOGGER.removeHandler(heard)
+    if taken:  # where the last page ends: nothing to make from it
+        context.page_maker[-1][-1]["content_changed"] = False
     made.starts = [_entry(entry) for entry in context.page_maker]
     made.page_sizes = dict(context.style_for.initial_page_sizes)
     made.reusable = _may_start(context)

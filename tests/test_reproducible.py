@@ -217,3 +217,27 @@ def test_staging_left_by_a_killed_build_is_removed_by_the_next(tmp_path):
     with Outputs(tmp_path) as outputs:
         outputs.path("book.pdf").write_bytes(b"%PDF-1.7")
     assert sorted(p.name for p in tmp_path.iterdir()) == [running.name, "book.pdf"]
+
+
+def test_a_pdf_with_an_emoji_is_the_same_whenever_it_is_written(monkeypatch):
+    """An emoji font is saved again without its images, and fontTools stamped the saved
+    font with the time: two builds of tests/fixtures/dialect2 seconds apart differed in
+    that font only (paged/fontdates.py). fontTools reads the time from SOURCE_DATE_EPOCH
+    when it is set: two values stand for two moments."""
+    import io
+
+    import pikepdf
+    import weasyprint
+
+    import octavo.paged  # noqa: F401 - its mends of WeasyPrint
+
+    document = weasyprint.HTML(string="<p lang='en'>Tea \U0001F375 and cake</p>").render()
+    written = []
+    for moment in ("1000000000", "2000000000"):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", moment)
+        written.append(document.write_pdf())
+    with pikepdf.open(io.BytesIO(written[0])) as pdf:
+        names = [str(font.get("/BaseFont")) for page in pdf.pages
+                 for font in page.Resources.Font.values()]
+    assert any("Emoji" in name for name in names), names  # the case that was saved again
+    assert written[0] == written[1]

@@ -15,3 +15,4 @@ from . import linebreak  # noqa: F401 - mends a WeasyPrint line-breaking fault (
 from . import footnotes  # noqa: F401 - mends a WeasyPrint fault that lost notes (see there)
 from . import relayout  # noqa: F401 - lets a layout start from an earlier one's pages
 from . import margins  # noqa: F401 - skips work WeasyPrint throws away (see there)
+from . import fontdates  # noqa: F401 - keeps a saved font's date: reproducible PDFs

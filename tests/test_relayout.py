@@ -135,3 +135,47 @@ def test_generated_chapters_lay_out_the_same_started_or_whole(tmp_path_factory, 
     assert (target / "started.pdf").read_bytes() == (target / "whole.pdf").read_bytes()
     whole.pdf = started.pdf
     assert whole == started
+
+
+# Three ways a page's content depends on what follows it (found by a review): nothing is
+# taken then, or only what cannot depend on the change.
+_SMALL = "@page { size: 400px 400px; margin: 20px } body { margin: 0; font: 10px/20px serif }"
+
+
+def _small(style: str, children: str) -> str:
+    return (f"<html><head><style>{_SMALL} {style}</style></head><body>"
+            f"<section id='ch1'>{children}</section></body></html>")
+
+
+def _chain(height: int) -> str:  # three headings kept with what follows them
+    return _small("div.b { height: 90px } h2, h3, h4 { margin: 0; font-size: 10px; "
+                  "line-height: 20px; break-after: avoid }",
+                  "<div class=b></div>" * 3 + "<h2>A</h2><h3>B</h3><h4>C</h4>"
+                  f"<div style='height: {height}px'></div>" + "<div class=b></div>" * 12)
+
+
+def _reference(title: str) -> str:  # an early page shows a later block's text
+    return _small("a::after { content: ' [' target-text(attr(href url)) ']' }",
+                  "<p><a href='#t'>see</a></p>" + "".join(
+                      f"<p>P{n} " + "word " * 60 + "</p>" for n in range(24))
+                  + f"<p id='t'>{title}</p>")
+
+
+def _marked(changed: int | None) -> str:  # a bookmark on a box over every page's end
+    return _small("section { bookmark-level: 1; bookmark-label: 'Chapter' }", "".join(
+        f"<p>{'Changed' if n == changed else 'P'}{n} " + "word " * 60 + "</p>"
+        for n in range(40)))
+
+
+@pytest.mark.parametrize("before, after", [(_chain(100), _chain(20)),
+                                           (_reference("Old"), _reference("New")),
+                                           (_marked(None), _marked(35))],
+                         ids=["headings-kept-with-the-change", "target-text", "bookmark"])
+def test_a_page_that_depends_on_what_follows_is_not_taken(before, after):
+    made = []
+    _laid(before, made)
+    started, seed = _laid(after, made)
+    whole, _ = _laid(after, [])
+    assert seed is None
+    assert started.write_pdf() == whole.write_pdf()
+    assert len(started.make_bookmark_tree()) == len(whole.make_bookmark_tree())

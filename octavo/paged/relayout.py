@@ -3,20 +3,22 @@
 Placing a chapter's figures lays it out again with a figure moved or made smaller
 (render.py). The pages before the first block that changed come out as they were:
 WeasyPrint makes a page from the state the page before it left (where to resume, the
-counters, the notes moved on) and from the blocks it holds, and looks at most one block
-past them. So a later layout takes the earlier one's pages up to there and makes only
+counters, the notes moved on) and from the blocks it holds, and looks past them only
+along a chain of blocks kept together (`break-after: avoid`) and one block more. So a later layout takes the earlier one's pages up to there and makes only
 the pages from there on, through WeasyPrint's own re-pagination (`make_all_pages` remakes
 a page only when its start changed): the same pages, drawn to the same bytes
 (tests/test_relayout.py compares the PDFs with whole layouts).
 
 `recording()` keeps, while a part is laid out, what a later layout needs to start
-from: each page as made (before its margin boxes), the state each page starts from, and
-whether anything (a note, a box broken across pages) was carried over it.
+from: each page as made (before its margin boxes), the state each page starts from,
+whether anything (a note, a box broken across pages, a bookmarked box) goes on over its
+end, and which children are kept together.
 `starting(made, html)` makes a WeasyPrint HTML lay out from the last page of `made`
 that ends before the first child of the chapter's <section> that differs (with a
-margin of MARGIN children); `None` when nothing can be taken (another frame, a change
-before the first page's end, cross-references to page numbers, running elements, a
-layout that needed WeasyPrint's second pass).
+margin of MARGIN children, and of any chain of children kept together, such as headings
+with `break-after: avoid`, that leads to it); `None` when nothing can be taken (another
+frame, a change before the first page's end, cross-references to page numbers or
+forward `target-*()`, running elements, a layout that needed WeasyPrint's second pass).
 
 Takes WeasyPrint documents and HTML; gives WeasyPrint documents. Patches WeasyPrint's
 `make_all_pages` (as it is named in weasyprint.layout) when the paged stage is imported;
@@ -36,9 +38,10 @@ from weasyprint import layout as weasy_layout
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import page as weasy_page
 
-MARGIN = 3  # children of the section before the first change that may still be laid
-#             out again: a page looks one block past its end (a heading kept with its
-#             paragraph, break-before), two more for a chain of headings
+MARGIN = 2  # children of the section before the first change (and before the chain of
+#             children kept together that leads to it, `Made.bound`) that are laid out
+#             again: a page whose break was moved back along a chain looked at the chain
+#             and the block after it; one more, to spare
 _make_all_pages = weasy_layout.make_all_pages
 
 
@@ -52,6 +55,9 @@ class Made:
     #                                              starts, and the end
     clean: list = field(default_factory=list)  # nothing carried over the page's end
     last: list = field(default_factory=list)  # the last section child on each page
+    marks: list = field(default_factory=list)  # each page's bookmarked elements (ids)
+    bound: list = field(default_factory=list)  # no page break allowed between child i
+    #                                            and i + 1 (break-after/before: avoid)
     said: list = field(default_factory=list)  # what WeasyPrint logged making each page
     page_sizes: dict = field(default_factory=dict)
     loops: int = 0
@@ -112,16 +118,37 @@ def recording(html, chapter: str | None):
         kept.append(made)
 
 
-def _last_child(page_box, made: Made) -> int:
-    """The last child of the section (by index) the page shows; -1 for none."""
-    last = -1
+def _shown(page_box, made: Made) -> tuple[int, frozenset]:
+    """The last child of the section (by index) the page shows (-1 for none), and the
+    elements of its boxes that carry a bookmark."""
+    last, marks = -1, set()
     for box in page_box.descendants():
+        if getattr(box, "bookmark_label", None):
+            marks.add(id(box.element))
         if getattr(box, "element", None) is made.section and isinstance(box, boxes.ParentBox):
             for child in box.children:
                 index = made.index.get(id(getattr(child, "element", None)))
                 if index is not None and index > last:
                     last = index
-    return last
+    return last, frozenset(marks)
+
+
+def _bound(root_box, made: Made) -> list[bool]:
+    """For each child of the section but the last: may no page break fall after it (a
+    break-after or the next one's break-before says avoid, or either makes no box of
+    its own)? From the styles of the laid out tree, before it was cut into pages."""
+    count = len(made.index)
+    after, before, boxed = [False] * count, [False] * count, [False] * count
+    section = next((box for box in root_box.descendants() if isinstance(box, boxes.ParentBox)
+                    and getattr(box, "element", None) is made.section), None)
+    for child in section.children if section is not None else ():
+        index = made.index.get(id(getattr(child, "element", None)))
+        if index is not None:
+            boxed[index] = True
+            after[index] |= str(child.style["break_after"]).startswith("avoid")
+            before[index] |= str(child.style["break_before"]).startswith("avoid")
+    return [not boxed[i] or not boxed[i + 1] or after[i] or before[i + 1]
+            for i in range(count - 1)]
 
 
 def starting(made: list[Made], html, chapter: str | None) -> tuple[Made, int] | None:
@@ -140,6 +167,9 @@ def starting(made: list[Made], html, chapter: str | None) -> tuple[Made, int] | 
                       if a != b), min(len(earlier.children), len(children)))
         if first == len(children) == len(earlier.children):
             continue  # the same document (render.py does not lay one out twice)
+        first -= 1  # (the changed child's own break-before is not known yet)
+        while first > 0 and first - 1 < len(earlier.bound) and earlier.bound[first - 1]:
+            first -= 1  # a page that ends before a chain kept together looked along it
         pages = next((number for number, last in enumerate(earlier.last)
                       if last >= first - MARGIN), len(earlier.last))
         while pages > 0 and not earlier.clean[pages - 1]:
@@ -188,11 +218,12 @@ def make_all_pages(context, root_box, html, pages):
         return
     made = made if made is not None else Made((), [])  # (started, not kept)
     made.loops += 1
-    made.pages, made.clean, made.last, made.said = [], [], [], []
+    made.pages, made.clean, made.last, made.said, made.marks = [], [], [], [], []
     if taken:
         earlier = seed[0]
-        for kept, given in zip((made.pages, made.clean, made.last, made.said),
-                               (earlier.pages, earlier.clean, earlier.last, earlier.said)):
+        for kept, given in zip((made.pages, made.clean, made.last, made.said, made.marks),
+                               (earlier.pages, earlier.clean, earlier.last, earlier.said,
+                                earlier.marks)):
             kept[:] = given[:taken]
     heard = _Heard()
     weasyprint.LOGGER.addHandler(heard)
@@ -208,7 +239,9 @@ def make_all_pages(context, root_box, html, pages):
                 made.pages.append((page, (root, *rest), list(root.children)))
                 made.clean.append(not context.reported_footnotes
                                   and not context.broken_out_of_flow)
-                made.last.append(_last_child(page, made))
+                last, marks = _shown(page, made)
+                made.last.append(last)
+                made.marks.append(marks)
                 made.said.append(heard.records)
             heard.records = []
             yield page
@@ -219,6 +252,10 @@ def make_all_pages(context, root_box, html, pages):
     made.starts = [_entry(entry) for entry in context.page_maker]
     made.page_sizes = dict(context.style_for.initial_page_sizes)
     made.reusable = _may_start(context)
+    made.bound = _bound(root_box, made) if made.section is not None else []
+    for number in range(len(made.marks) - 1):  # a bookmarked box that goes on over a
+        if made.marks[number] & made.marks[number + 1]:  # page's end is told once, as
+            made.clean[number] = False  # one element: not a page to start after
 
 
 class _Heard(logging.Handler):
@@ -232,10 +269,14 @@ class _Heard(logging.Handler):
 
 def _may_start(context) -> bool:
     """Can a layout start after the first page? Not with page numbers looked up
-    (target-counter(), counter(pages) in the text) or running elements, which
-    WeasyPrint finds while it makes the pages."""
-    return not context.target_collector.counter_lookup_items and \
-        not any(context.running_elements.values())
+    (counter(pages) in the text) or running elements, which WeasyPrint finds while it
+    makes the pages; nor when a target-counter() or target-text() looks forward (an
+    earlier page shows what a later one holds: WeasyPrint parsed it again once the
+    target was built)."""
+    collector = context.target_collector
+    return not collector.counter_lookup_items and not any(
+        item.parse_again_functions for item in collector.target_lookup_items.values()) \
+        and not any(context.running_elements.values())
 
 
 def _entry(entry, changed: bool = False):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
@@ -75,9 +76,20 @@ class _Now:
 _NOW = _Now()
 
 
-def _signature(root, chapter: str) -> tuple[tuple, list] | None:
+_SIGNATURES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # an HTML's, once
+
+
+def _signature(html, chapter: str) -> tuple[tuple, list] | None:
     """The document outside the chapter's <section> and each child of the section,
-    serialised; None without the section."""
+    serialised (None without the section): made once for a weasyprint.HTML, which both
+    `starting` and `recording` ask about."""
+    kept = _SIGNATURES.get(html)
+    if kept is None or kept[0] != chapter:
+        kept = _SIGNATURES[html] = (chapter, _serialised(html.etree_element, chapter))
+    return kept[1]
+
+
+def _serialised(root, chapter: str) -> tuple[tuple, list] | None:
     frame, children = [], None
     stack = [root]
     while stack:
@@ -101,7 +113,7 @@ def recording(html, chapter: str | None):
     """Keep what the layout of `html` (a weasyprint.HTML) made for a later one; yields
     a list that holds the Made once the layout is done (empty: nothing to keep)."""
     kept: list[Made] = []
-    signature = _signature(html.etree_element, chapter) if chapter else None
+    signature = _signature(html, chapter) if chapter else None
     if signature is None:
         yield kept
         return
@@ -155,7 +167,7 @@ def starting(made: list[Made], html, chapter: str | None) -> tuple[Made, int] | 
     """The layout of `made` to start `html` from, and how many of its pages to take."""
     if not made or not chapter:
         return None
-    signature = _signature(html.etree_element, chapter)
+    signature = _signature(html, chapter)
     if signature is None:
         return None
     frame, children = signature

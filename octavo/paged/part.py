@@ -16,6 +16,7 @@ from pathlib import Path
 from ..manuscript.pages import PageStart
 from . import folios as folio_module
 from . import layout_map
+from . import linememo
 from .document import Part
 from .layout_map import PageFill
 from .render import Layout, Styles, render_part
@@ -118,8 +119,9 @@ def lay_out_part(part: Part, styles: Styles, manuscript: Path, identity: PdfIden
     build chose for the part, laid out ahead (render.py, ahead.py)."""
     def finish(layout: Layout, say) -> PartLayout:  # in the helper that laid it out ahead
         return _made(part, layout, identity, target, lambda *told: say(told))
-    made = render_part(part, styles, manuscript, apart, tell, guess,
-                       finish if target is not None else None)
+    with linememo.remembered():  # its lines broken once for all its layouts
+        made = render_part(part, styles, manuscript, apart, tell, guess,
+                           finish if target is not None else None)
     if isinstance(made, PartLayout):
         return made
     return _made(part, made, identity, target, tell)

@@ -1,0 +1,83 @@
+"""A part's lines broken once, while its layouts are made (render.py: `remembered`).
+
+Placing a chapter's figures lays it out again (render.py), and WeasyPrint then breaks
+every line of its paragraphs anew: the same text, in the same width and style, asked
+of Pango again (`split_first_line` was a third of a layout). Within one layout, too,
+a line is asked for more than once (a paragraph tried on a page, then on the next).
+While `remembered()` is in effect, each answer is kept by everything it is a function
+of: the text, the width, the justification, the two flags, the font configuration and
+every computed value `split_first_line` and its Pango layout read (`KEYS`: WeasyPrint
+70's text/line_break.py and text/fonts.py). A line asked again gets a copy of the
+first answer (WeasyPrint keeps the answer's layout in the box and reactivates it to
+draw): the same boxes, the same bytes. Outside it, nothing is kept. The lines of the
+margin boxes' and tables' preferred widths are kept too (the same running head on
+every page). Takes and gives what `split_first_line` does (after linebreak.py's mend,
+where WeasyPrint's layout calls that).
+"""
+
+from __future__ import annotations
+
+import copy
+from contextlib import contextmanager
+
+from weasyprint.layout import inline, preferred
+from weasyprint.text import line_break
+
+from . import linebreak
+
+# Every computed value WeasyPrint 70's split_first_line reads, directly or through
+# Layout.setup/set_text/set_tabs, get_font_description, font_features, line_size and
+# first_line_metrics (text/line_break.py, text/fonts.py).
+KEYS = ("direction", "font_family", "font_feature_settings", "font_kerning",
+        "font_language_override", "font_size", "font_stretch", "font_style",
+        "font_variant_alternates", "font_variant_caps", "font_variant_east_asian",
+        "font_variant_ligatures", "font_variant_numeric", "font_variant_position",
+        "font_variation_settings", "font_weight", "hyphenate_character",
+        "hyphenate_limit_chars", "hyphenate_limit_zone", "hyphens", "lang",
+        "letter_spacing", "overflow_wrap", "tab_size", "text_decoration_line",
+        "white_space", "word_break", "word_spacing")
+
+_memo: dict | None = None  # while `remembered()` is in effect: key -> the first answer
+
+
+@contextmanager
+def remembered():
+    """Keep the lines broken inside it (nested: the outermost one keeps them)."""
+    global _memo
+    if _memo is not None:
+        yield
+        return
+    _memo = {}
+    try:
+        yield
+    finally:
+        _memo = None
+
+
+def _remembering(inner):
+    """`inner` (a split_first_line), its answers kept while `remembered()` is in effect."""
+    def split_first_line(text, style, context, max_width, justification_spacing,
+                         is_line_start=True, minimum=False):
+        if _memo is None:
+            return inner(text, style, context, max_width, justification_spacing,
+                         is_line_start, minimum)
+        try:
+            key = (inner, text, max_width, justification_spacing, is_line_start, minimum,
+                   id(style.font_config), tuple([style[name] for name in KEYS]))
+            found = _memo.get(key)
+        except TypeError:  # a value that cannot be hashed: not kept
+            return inner(text, style, context, max_width, justification_spacing,
+                         is_line_start, minimum)
+        if found is None:
+            found = _memo[key] = inner(text, style, context, max_width,
+                                       justification_spacing, is_line_start, minimum)
+        return (copy.copy(found[0]),) + found[1:]
+    split_first_line.__module__ = __name__
+    return split_first_line
+
+
+if getattr(inline.split_first_line, "__module__", "") != __name__:
+    # what split_text_box calls (linebreak.py's mend), and what the preferred widths
+    # of margin boxes, tables and inline blocks call (WeasyPrint's own)
+    inline.split_first_line = _remembering(linebreak.split_first_line)
+    preferred.split_first_line = _remembering(line_break.split_first_line)

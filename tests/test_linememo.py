@@ -14,10 +14,12 @@ import weasyprint
 
 from octavo.manuscript.load import load_book
 from octavo.options import STYLES
-from octavo.paged import linebreak, linememo, render
+from conftest import ROOT
+from octavo.paged import halves, linebreak, linememo, render
 from octavo.paged.document import paged_parts
 from octavo.paged.part import lay_out_part
 from octavo.paged.write import pdf_identity
+from octavo.runner.parallel import Job
 from octavo.structure.apply import annotate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -105,3 +107,26 @@ def test_a_line_in_another_style_is_broken_anew(tmp_path, monkeypatch):
                                                     if key != left_out))
         with linememo.remembered():
             assert _styled_pdf(tmp_path / f"without-{left_out}.pdf") != plain, left_out
+
+
+def test_the_lines_of_a_half_laid_out_apart_come_back(tmp_path, monkeypatch, counted):
+    """The seed article's lone chapter is measured in two halves, the second in a forked
+    process (halves.py); the whole layout then takes that process's lines."""
+    book = load_book(ROOT / "manuscript")
+    annotate(book)
+    part = next(part for part in paged_parts(book) if part.apart)
+    styles = render.load_styles(render.PAGED_CSS, STYLES, book.folder, book.metadata.design)
+    identity = pdf_identity(book)
+    with render.captured_weasyprint_warnings() as warnings:
+        adopted = lay_out_part(part, styles, book.folder, identity, tmp_path / "a.pdf",
+                               apart=Job)
+    assert warnings == []
+    asked_adopted = counted[0]
+    monkeypatch.setattr(halves, "_measured_half_apart",
+                        lambda *args: (halves.measured_half(*args), {}))
+    counted[0] = 0
+    alone = lay_out_part(part, styles, book.folder, identity, tmp_path / "b.pdf", apart=Job)
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    alone.pdf = adopted.pdf
+    assert alone == adopted
+    assert asked_adopted < 0.9 * counted[0], (asked_adopted, counted[0])

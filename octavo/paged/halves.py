@@ -13,7 +13,9 @@ hidden, so that sibling selectors (`p + p`'s indent) match as in the whole.
 The first half's pages are measured as the whole's (the same text up to there); the
 second half's page positions are not (it starts on a page of its own), so `decide`
 guesses the pages from the cut on (`flow.joined`). The chapter is then laid out whole,
-with its figures placed, and that layout is checked as any other (render.py).
+with its figures placed, and that layout is checked as any other (render.py); the lines
+the other process broke come back with its measures, so that the whole layout does not
+ask for them again (linememo.py).
 
 Takes a part's tree and its chapter's id; gives the halves' HTML and the joined flow.
 """
@@ -25,6 +27,7 @@ from itertools import accumulate
 
 from lxml import html as lxml_html
 
+from . import linememo
 from .flow import Flow, joined, measure
 from .placement import FLOW_BLOCKS
 
@@ -75,17 +78,27 @@ def measured_half(lay_out, html: str, chapter: str, first: int, count: int) -> F
     return measure(lay_out(html), chapter, list(range(first, first + count)))
 
 
+def _measured_half_apart(*args) -> tuple[Flow | None, dict]:
+    """`measured_half` in another process, with the lines its layout broke (linememo.py),
+    which the chapter's whole layout asks again."""
+    return measured_half(*args), linememo.kept()
+
+
 def measured_apart(lay_out, tree, chapter: str, at: int, count: int, apart=None
                    ) -> tuple[object, Flow | None]:
     """The first half's document and the chapter's joined flow (None if either half's
     section was not found). `count`: the chapter's children."""
     first_html, second_html = halves(tree, chapter, at)
     args = (lay_out, second_html, chapter, at - 1, count - at + 1)
-    job = apart(measured_half, *args) if apart is not None else None
+    job = apart(_measured_half_apart, *args) if apart is not None else None
     try:
         document = lay_out(first_html)
         first = measure(document, chapter, list(range(at)))
-        second = job.result() if job is not None else measured_half(*args)
+        if job is not None:
+            second, lines = job.result()
+            linememo.adopt(lines)
+        else:
+            second = measured_half(*args)
     finally:
         if job is not None:
             job.cancel()  # (reaped already, unless this half failed)

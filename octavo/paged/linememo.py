@@ -54,6 +54,21 @@ def remembered():
         _memo = None
 
 
+def kept() -> dict:
+    """The lines kept so far (empty outside `remembered()`), to hand to `adopt` in the
+    process this one was forked from (halves.py: a half laid out in another process)."""
+    return dict(_memo) if _memo is not None else {}
+
+
+def adopt(lines: dict) -> None:
+    """Keep the lines another process broke (`kept()` there), if lines are kept here:
+    that process was forked from this one, inside the same `remembered()`, so the font
+    configuration a key names is the same object."""
+    if _memo is not None:
+        for key, answer in lines.items():
+            _memo.setdefault(key, answer)
+
+
 def _remembering(inner):
     """`inner` (a split_first_line), its answers kept while `remembered()` is in effect."""
     def split_first_line(text, style, context, max_width, justification_spacing,

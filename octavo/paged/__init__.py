@@ -18,3 +18,4 @@ from . import footnotes  # noqa: F401 - mends a WeasyPrint fault that lost notes
 from . import relayout  # noqa: F401 - lets a layout start from an earlier one's pages
 from . import margins  # noqa: F401 - skips work WeasyPrint throws away (see there)
 from . import fontdates  # noqa: F401 - keeps a saved font's date: reproducible PDFs
+from . import leaders  # noqa: F401 - sets a dot leader as one run of text (see there)

@@ -6,11 +6,15 @@ in another style is never taken for one already broken."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import types
 from pathlib import Path
 
 import pytest
 import weasyprint
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from octavo.manuscript.load import load_book
 from octavo.options import STYLES
@@ -102,9 +106,9 @@ def test_a_line_in_another_style_is_broken_anew(tmp_path, monkeypatch):
         assert _styled_pdf(tmp_path / "remembered.pdf") == plain
     # The test can fail: with a value left out of the key, a line broken in one
     # style is taken for another's.
-    for left_out in ("font_size", "letter_spacing", "hyphens", "word_spacing"):
-        monkeypatch.setattr(linememo, "KEYS", tuple(key for key in linememo.KEYS
-                                                    if key != left_out))
+    every = linememo.KEYS
+    for left_out in ("font_weight", "font_style", "hyphens", "word_spacing"):
+        monkeypatch.setattr(linememo, "KEYS", tuple(key for key in every if key != left_out))
         with linememo.remembered():
             assert _styled_pdf(tmp_path / f"without-{left_out}.pdf") != plain, left_out
 
@@ -130,3 +134,69 @@ def test_the_lines_of_a_half_laid_out_apart_come_back(tmp_path, monkeypatch, cou
     alone.pdf = adopted.pdf
     assert alone == adopted
     assert asked_adopted < 0.9 * counted[0], (asked_adopted, counted[0])
+
+
+WORDS = ("a", "the", "typography", "incomprehensibilities", "Donaudampfschiff", "of",
+         "arrangement", "x", "legible", "readable,", "—", "co-operation", "1234567890",
+         "extraordinarily", "H2O", "fi", "ffl", "soft\u00adhyphen", "word")
+
+
+@pytest.fixture(scope="module")
+def styles_of_text():
+    """The computed styles of text as a chapter sets it: justified, hyphenated, in two
+    languages and three sizes (WeasyPrint's own TextBox styles)."""
+    html = ("<style>p { hyphens: auto; text-align: justify } .small { font-size: 9px }"
+            " .big { font-size: 23px } .mono { font-family: monospace }</style>"
+            "<p>Body text</p><p lang=de>Text auf Deutsch</p><p class=small>Small</p>"
+            "<p class=big>Big</p><p class=mono>Code</p>")
+    document = weasyprint.HTML(string=html).render()
+    from weasyprint.formatting_structure import boxes
+    return [box.style for box in document.pages[0]._page_box.descendants()
+            if isinstance(box, boxes.TextBox)]
+
+
+@settings(max_examples=int(os.environ.get("OCTAVO_LINEMEMO_EXAMPLES", "150")),
+          deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=40),
+       which=st.integers(0, 4), units=st.integers(1, 600 * 1024),
+       aim=st.sampled_from([None, -1, 0]), fit=st.integers(1, 40),
+       within=st.lists(st.floats(0.001, 0.999),
+                       min_size=2, max_size=2),
+       line_start=st.booleans())
+def test_widths_the_memo_takes_for_one_break_the_line_alike(
+        styles_of_text, words, which, units, aim, fit, within, line_start):
+    """Two widths linememo keys alike (in one 1/1024 px of Pango's, off its grid) get
+    the same answer from WeasyPrint, but for the width the layout holds; `aim`: the
+    widths just under (-1) or over (0) what the first `fit` words need."""
+    style = styles_of_text[which % len(styles_of_text)]
+    text = " ".join(words)
+    context = types.SimpleNamespace(dictionaries={})  # (what split_first_line reads of it)
+    if aim is not None:
+        natural = linebreak.split_first_line(" ".join(words[:fit]), style, context, None, 0)
+        units = max(1, int(natural[3] * 1024) + aim)
+    widths = [(units + fraction) / 1024 for fraction in within]
+    keys = {linememo._width(width, style) for width in widths}
+    assert len(keys) == 1 and isinstance(next(iter(keys)), tuple)
+    answers = []
+    for width in widths:
+        layout, *rest = linebreak.split_first_line(text, style, context, width, 0,
+                                                   line_start)
+        kept = dict(vars(layout))
+        assert kept.pop("max_width") == width
+        answers.append((kept, rest))
+    assert answers[0] == answers[1]
+
+
+def test_a_width_one_pango_unit_narrower_breaks_the_line_elsewhere(styles_of_text):
+    """What the test above guards: a line that fits in one 1/1024 px cell does not in
+    the one below it, so widths are keyed by their cell, never more coarsely."""
+    context = types.SimpleNamespace(dictionaries={})
+    style = styles_of_text[0]
+    natural = linebreak.split_first_line("typography of arrangement", style, context,
+                                         None, 0)[3]
+    text = "typography of arrangement legible"
+    cells = [(int(natural * 1024) + aim + 0.5) / 1024 for aim in (-1, 0)]
+    under, over = (linebreak.split_first_line(text, style, context, width, 0)
+                   for width in cells)
+    assert under[1] < over[1]  # the narrower keeps fewer bytes on the line
+    assert linememo._width(cells[0], style) != linememo._width(cells[1], style)

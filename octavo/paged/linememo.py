@@ -1,11 +1,12 @@
-"""A part's lines broken once, while its layouts are made (render.py: `remembered`).
+"""A part's lines broken once for all its layouts (`remembered`: part.py).
 
 Placing a chapter's figures lays it out again (render.py), and WeasyPrint then breaks
 every line of its paragraphs anew: the same text, in the same width and style, asked
 of Pango again (`split_first_line` was a third of a layout). Within one layout, too,
 a line is asked for more than once (a paragraph tried on a page, then on the next).
 While `remembered()` is in effect, each answer is kept by everything it is a function
-of: the text, the width, the justification, the two flags, the font configuration and
+of: the text, the width as it sees it (`_width`: a verso's lines ask in a width a few
+1e-8 px from a recto's), the justification, the two flags, the font configuration and
 every computed value `split_first_line` and its Pango layout read (`KEYS`: WeasyPrint
 70's text/line_break.py and text/fonts.py). A line asked again gets a copy of the
 first answer (WeasyPrint keeps the answer's layout in the box and reactivates it to
@@ -69,6 +70,25 @@ def adopt(lines: dict) -> None:
             _memo.setdefault(key, answer)
 
 
+def _width(max_width, style):
+    """The width as `split_first_line` sees it. Pango breaks in whole 1/1024 px (it is
+    given `int(max_width * 1024)`), a line's width is a whole number of them (without
+    letter-spacing), and each other use of the width is a comparison with such a width,
+    a difference from one compared with a zero hyphenation zone, or the two values of
+    its first guess of how much text a line holds. Two widths that agree on all of
+    these get the same answer: a line on a verso asks in a width a few 1e-8 px from the
+    recto's, which is the same line. Otherwise, the width itself."""
+    if max_width is None or not 0 < max_width < 2 ** 21 or not style["font_size"] \
+            or style["letter_spacing"] != "normal" \
+            or getattr(style["hyphenate_limit_zone"], "value", None) != 0:
+        return max_width
+    units = max_width * 1024
+    if units == int(units):  # on Pango's grid: a line as wide as the room fits or not
+        return max_width
+    return ("units", int(units), int(max_width / style["font_size"] * 4),
+            style["font_size"] * 4 > max_width)  # (line_break.split_first_line's ratio 4)
+
+
 def _remembering(inner):
     """`inner` (a split_first_line), its answers kept while `remembered()` is in effect."""
     def split_first_line(text, style, context, max_width, justification_spacing,
@@ -77,8 +97,9 @@ def _remembering(inner):
             return inner(text, style, context, max_width, justification_spacing,
                          is_line_start, minimum)
         try:
-            key = (inner, text, max_width, justification_spacing, is_line_start, minimum,
-                   id(style.font_config), tuple([style[name] for name in KEYS]))
+            key = (inner, text, _width(max_width, style), justification_spacing,
+                   is_line_start, minimum, id(style.font_config),
+                   tuple([style[name] for name in KEYS]))
             found = _memo.get(key)
         except TypeError:  # a value that cannot be hashed: not kept
             return inner(text, style, context, max_width, justification_spacing,
@@ -86,7 +107,9 @@ def _remembering(inner):
         if found is None:
             found = _memo[key] = inner(text, style, context, max_width,
                                        justification_spacing, is_line_start, minimum)
-        return (copy.copy(found[0]),) + found[1:]
+        layout = copy.copy(found[0])
+        layout.max_width = max_width  # (what a layout made for this width holds)
+        return (layout,) + found[1:]
     split_first_line.__module__ = __name__
     return split_first_line
 

@@ -41,6 +41,8 @@ fuzz: deps
 	OCTAVO_FUZZ_RANDOM=1 $(PY) -m pytest -q -s tests/test_fuzz.py
 	OCTAVO_RELAYOUT_EXAMPLES=$${OCTAVO_RELAYOUT_EXAMPLES:-40} OCTAVO_FUZZ_RANDOM=1 \
 	$(PY) -m pytest -q tests/test_relayout.py -k generated
+	OCTAVO_LINEMEMO_EXAMPLES=$${OCTAVO_LINEMEMO_EXAMPLES:-5000} \
+	$(PY) -m pytest -q tests/test_linememo.py -k widths
 
 bench: deps
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -66,6 +66,19 @@ def test_print_pdf_is_pdfx4_with_cmyk_output_intent(printed):
         b"PDF/X-4" in printed.Root.Metadata.read_bytes()
 
 
+def test_each_edition_has_its_own_file_identifier(real_build, screen, printed):
+    """The parts are written without a trailer /ID (paged/write.py: the assembly makes
+    a new PDF); each edition is given its own, PDF/X-4's (the print PDF's) stable."""
+    from octavo.paged.write import pdf_identity
+    identifiers = []
+    for pdf in (screen, printed):
+        identifier = pdf.trailer.ID
+        assert len(identifier) == 2 and all(len(bytes(part)) for part in identifier)
+        identifiers.append(bytes(identifier[0]))
+    assert identifiers[0] != identifiers[1]
+    assert identifiers[1] == pdf_identity(real_build.book).printed
+
+
 def test_screen_and_print_have_the_same_text_on_each_page(real_build, screen_pages):
     printed_pages = page_texts(real_build.outputs["print-pdf"])
     assert [normalise(t) for t in printed_pages] == [normalise(t) for t in screen_pages]

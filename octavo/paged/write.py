@@ -41,7 +41,7 @@ class PdfIdentity:
     """What makes the PDFs the same on every build: their dates and identifiers."""
     stamp: str  # ISO date and time, from SOURCE_DATE_EPOCH or the metadata's date
     xmp_id: str  # the XMP DocumentID (WeasyPrint's is random)
-    screen: bytes  # the /ID of the tagged and screen PDFs
+    screen: bytes  # names the parts in the part cache (runner/parts.py)
     printed: bytes  # the print PDF's own /ID
 
 
@@ -72,11 +72,15 @@ def write_part_pdf(document, identity: PdfIdentity, target: Path) -> list[str]:
 
     Tagged (PDF/UA-1: structure tree, alt text, language), with the bleed and the
     print boxes, every image at full resolution, and no crop marks and no folios (the
-    print edition adds the marks its pages asked for, the assembly the folios)."""
+    print edition adds the marks its pages asked for, the assembly the folios).
+
+    Without a trailer /ID: the assembly copies the pages into a new PDF, and each
+    edition is given its own; pydyf would serialise (and compress) every object a
+    second time to hash it into one, a third of the write."""
     _fix_dates(document.metadata, identity)
     with captured_weasyprint_warnings() as messages, faster_page_references(), \
             default_compression():
-        document.write_pdf(target, pdf_variant="pdf/ua-1", pdf_identifier=identity.screen,
+        document.write_pdf(target, pdf_variant="pdf/ua-1", pdf_identifier=False,
                            custom_metadata=True)
     if not target.exists() or target.stat().st_size == 0:
         raise OctavoError("WeasyPrint wrote no PDF", target)

@@ -200,3 +200,19 @@ def test_a_width_one_pango_unit_narrower_breaks_the_line_elsewhere(styles_of_tex
                    for width in cells)
     assert under[1] < over[1]  # the narrower keeps fewer bytes on the line
     assert linememo._width(cells[0], style) != linememo._width(cells[1], style)
+
+
+def test_a_long_paragraph_keeps_bounded_lines(tmp_path, monkeypatch):
+    """A key holds the rest of its paragraph: the lines kept are bounded (LONGEST for
+    one key, BUDGET for a part), and those not kept are broken as before."""
+    monkeypatch.setattr(linememo, "LONGEST", 5_000)
+    monkeypatch.setattr(linememo, "BUDGET", 60_000)
+    paragraph = " ".join(WORDS * 120)  # about 16,000 characters, some 200 lines
+    html = f"<style>p {{ hyphens: auto; text-align: justify }}</style><p>{paragraph}</p>" * 3
+    plain = weasyprint.HTML(string=html).write_pdf()
+    with linememo.remembered():
+        assert weasyprint.HTML(string=html).write_pdf() == plain
+        kept = list(linememo._memo)
+        assert kept and max(len(key[1]) for key in kept) <= 5_000
+        assert sum(len(key[1]) for key in kept) <= 60_000
+        assert linememo._left < 5_000  # the budget was spent, then nothing more kept

@@ -39,16 +39,23 @@ KEYS = ("direction", "font_family", "font_feature_settings", "font_kerning",
         "white_space", "word_break", "word_spacing")
 
 _memo: dict | None = None  # while `remembered()` is in effect: key -> the first answer
+# A key holds the rest of its paragraph's text, so a paragraph's lines hold its length
+# times their number: the memory a part's lines may hold is bounded, in characters (a
+# book's chapter holds a few hundred thousand; a manuscript with a 300,000-character
+# paragraph is laid out, its lines not all kept).
+LONGEST = 20_000  # a longer rest of a paragraph is broken without being kept
+BUDGET = 16_000_000  # characters of keys kept for one part's layouts
+_left = 0
 
 
 @contextmanager
 def remembered():
     """Keep the lines broken inside it (nested: the outermost one keeps them)."""
-    global _memo
+    global _memo, _left
     if _memo is not None:
         yield
         return
-    _memo = {}
+    _memo, _left = {}, BUDGET
     try:
         yield
     finally:
@@ -65,9 +72,12 @@ def adopt(lines: dict) -> None:
     """Keep the lines another process broke (`kept()` there), if lines are kept here:
     that process was forked from this one, inside the same `remembered()`, so the font
     configuration a key names is the same object."""
+    global _left
     if _memo is not None:
         for key, answer in lines.items():
-            _memo.setdefault(key, answer)
+            if key not in _memo and _left >= len(key[1]):
+                _memo[key] = answer
+                _left -= len(key[1])
 
 
 def _width(max_width, style):
@@ -93,7 +103,8 @@ def _remembering(inner):
     """`inner` (a split_first_line), its answers kept while `remembered()` is in effect."""
     def split_first_line(text, style, context, max_width, justification_spacing,
                          is_line_start=True, minimum=False):
-        if _memo is None:
+        global _left
+        if _memo is None or len(text) > LONGEST:
             return inner(text, style, context, max_width, justification_spacing,
                          is_line_start, minimum)
         try:
@@ -105,8 +116,11 @@ def _remembering(inner):
             return inner(text, style, context, max_width, justification_spacing,
                          is_line_start, minimum)
         if found is None:
-            found = _memo[key] = inner(text, style, context, max_width,
-                                       justification_spacing, is_line_start, minimum)
+            found = inner(text, style, context, max_width, justification_spacing,
+                          is_line_start, minimum)
+            if _left >= len(text):
+                _memo[key] = found
+                _left -= len(text)
         layout = copy.copy(found[0])
         layout.max_width = max_width  # (what a layout made for this width holds)
         return (layout,) + found[1:]

@@ -5,6 +5,7 @@ around it unchanged."""
 from __future__ import annotations
 
 import pypdfium2
+import pytest
 import weasyprint
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import inline
@@ -63,3 +64,17 @@ def test_a_leader_is_one_run_with_the_same_dots_in_the_same_places(monkeypatch, 
         pdf.close()
     assert texts[0] == texts[1]
     assert (tmp_path / "run.pdf").stat().st_size < 0.8 * (tmp_path / "dots.pdf").stat().st_size
+
+
+@pytest.mark.parametrize("leader, style", [
+    ("'AV'", ""),  # Pango kerns "VA" across the joins of a run: narrower than the dots
+    ("'. '", "a { letter-spacing: 1px }"),  # half a space at a run's ends, not each box's
+    ("'. '", "a { word-spacing: 3px }"),
+    ("'. '", "a { text-overflow: ellipsis; overflow: hidden; white-space: nowrap }"),
+], ids=["kerned", "letter-spacing", "word-spacing", "ellipsis"])
+def test_a_leader_a_run_would_move_keeps_its_dots(leader, style, monkeypatch):
+    html = HTML.replace("content: leader('. ')", f"content: leader({leader})").replace(
+        "</style>", f" {style}</style>")
+    ours = weasyprint.HTML(string=html).write_pdf()  # (an ellipsis asserted on a run)
+    monkeypatch.setattr(inline, "handle_leader", leaders._handle_leader)  # WeasyPrint's
+    assert ours == weasyprint.HTML(string=html).write_pdf()

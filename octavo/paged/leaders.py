@@ -14,8 +14,9 @@ they were, and Pango draws each dot where one was (its advances are whole 1/1024
 run is exactly as wide as the dots). Only then: a leader whose repeats Pango shapes
 across their joins (a kerned pair such as "AV") draws narrower than its dots, and one
 with letter- or word-spacing has half a space at each end of a run where each box had
-one: they keep their dots, as does a line with an ellipsis, which is drawn box by box. The benchmark book's contents page: 0.73 -> 0.48 s. Takes and gives what
-WeasyPrint's `handle_leader` does.
+one: they keep their dots, as does a line with an ellipsis, which is drawn box by box.
+The benchmark book's contents page: 0.73 -> 0.48 s. Takes and gives what WeasyPrint's
+`handle_leader` does.
 """
 
 from __future__ import annotations

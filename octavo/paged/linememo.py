@@ -1,19 +1,19 @@
 """A part's lines broken once for all its layouts (`remembered`: part.py).
 
 Placing a chapter's figures lays it out again (render.py), and WeasyPrint then breaks
-every line of its paragraphs anew: the same text, in the same width and style, asked
-of Pango again (`split_first_line` was a third of a layout). Within one layout, too,
-a line is asked for more than once (a paragraph tried on a page, then on the next).
-While `remembered()` is in effect, each answer is kept by everything it is a function
-of: the text, the width as it sees it (`_width`: a verso's lines ask in a width a few
-1e-8 px from a recto's), the justification, the two flags, the font configuration and
-every computed value `split_first_line` and its Pango layout read (`KEYS`: WeasyPrint
-70's text/line_break.py and text/fonts.py). A line asked again gets a copy of the
-first answer (WeasyPrint keeps the answer's layout in the box and reactivates it to
-draw): the same boxes, the same bytes. Outside it, nothing is kept. The lines of the
-margin boxes' and tables' preferred widths are kept too (the same running head on
-every page). Takes and gives what `split_first_line` does (after linebreak.py's mend,
-where WeasyPrint's layout calls that).
+every line of its paragraphs anew: the same text, in the same width and style, asked of
+Pango again (`split_first_line` was a third of a layout). Within one layout, too, a line
+is asked for more than once (a paragraph tried on a page, then on the next). While
+`remembered()` is in effect, each answer is kept by everything it is a function of: the
+text, the width as it sees it (`_width`: a verso's lines ask in a width a few 1e-8 px
+from a recto's), the justification, the two flags, the font configuration and every
+computed value `split_first_line` and its Pango layout read (`KEYS`: WeasyPrint 70's
+text/line_break.py and text/fonts.py). A line asked again gets a copy of the first
+answer (WeasyPrint keeps the answer's layout in the box and reactivates it to draw),
+holding the width it was asked in: the same boxes, the same bytes. Outside it, nothing
+is kept. The lines of the margin boxes' and tables' preferred widths are kept too (the
+same running head on every page). Takes and gives what `split_first_line` does (after
+linebreak.py's mend, where WeasyPrint's layout calls that).
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ KEYS = ("direction", "font_family", "font_feature_settings", "font_kerning",
         "letter_spacing", "overflow_wrap", "tab_size", "text_decoration_line",
         "white_space", "word_break", "word_spacing")
 
-_memo: dict | None = None  # while `remembered()` is in effect: key -> the first answer
+_memo: dict | None = None  # while `remembered()` is in effect: key -> (the first answer,
+#                             the width it was asked in)
 # A key holds the rest of its paragraph's text, so a paragraph's lines hold its length
 # times their number: the memory a part's lines may hold is bounded, in characters (a
 # book's chapter holds a few hundred thousand; a manuscript with a 300,000-character
@@ -111,18 +112,21 @@ def _remembering(inner):
             key = (inner, text, _width(max_width, style), justification_spacing,
                    is_line_start, minimum, id(style.font_config),
                    tuple([style[name] for name in KEYS]))
-            found = _memo.get(key)
+            entry = _memo.get(key)
         except TypeError:  # a value that cannot be hashed: not kept
             return inner(text, style, context, max_width, justification_spacing,
                          is_line_start, minimum)
-        if found is None:
+        if entry is None:
             found = inner(text, style, context, max_width, justification_spacing,
                           is_line_start, minimum)
             if _left >= len(text):
-                _memo[key] = found
+                _memo[key] = found, max_width
                 _left -= len(text)
+            return (copy.copy(found[0]),) + found[1:]  # (the one kept is never handed out)
+        found, asked_in = entry
         layout = copy.copy(found[0])
-        layout.max_width = max_width  # (what a layout made for this width holds)
+        if layout.max_width == asked_in:  # (it holds the width it was asked in, unless
+            layout.max_width = max_width  # linebreak.py's mend laid it out unbounded)
         return (layout,) + found[1:]
     split_first_line.__module__ = __name__
     return split_first_line

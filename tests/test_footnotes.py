@@ -10,6 +10,7 @@ import random
 import re
 from pathlib import Path
 
+import pikepdf
 import pytest
 import weasyprint
 from weasyprint.formatting_structure import boxes
@@ -114,3 +115,21 @@ def test_every_note_of_a_note_dense_book_is_printed(dense_build):
                       for i in range(1, len(notes) + 1)]
         assert first_page == sorted(first_page)
         assert len(pages) >= 3
+
+
+def test_a_note_called_after_a_space_keeps_to_its_word_and_its_heading_bookmark(tmp_path):
+    """`word ^[note]`: the call still follows a word joiner (paged/document.py), so it
+    never starts a line, and the outline check takes it out of a heading's bookmark
+    (found by the fuzzer: a false PDF-005 for the heading "don't ^[...] river")."""
+    folder = tmp_path / "book"
+    folder.mkdir()
+    (folder / "metadata.toml").write_text(METADATA, encoding="utf-8")
+    (folder / "text.md").write_text(
+        "# Harbour ^[A note in the title.] lights\n\n## The quay ^[Another.] at dusk\n\n"
+        + "A word ^[A note after a space.] and more words. " * 40 + "\n", encoding="utf-8")
+    result = build(BuildOptions(manuscript=folder, out=tmp_path / "dist", quiet=True))
+    assert [f for f in result.findings if f.code in ("PDF-005", "TXT-001")] == []
+    with pikepdf.open(result.outputs["pdf"]) as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root] + [
+            child.title for item in outline.root for child in item.children]
+    assert any(re.fullmatch("Harbour \u20601 lights", title) for title in titles), titles

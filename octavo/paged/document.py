@@ -71,12 +71,13 @@ def _inline_footnotes(body) -> None:
 
 
 def _join_to_previous_word(element) -> None:
-    """Keep a note's call on the line of the word it follows (WeasyPrint may break there)."""
+    """Keep a note's call on the line of the word it follows (WeasyPrint may break there),
+    also across a space the author left before it (`word ^[note]`): a call never starts
+    a line, and a bookmark of a heading shows its call after the joiner (the outline
+    check takes it out there)."""
     previous = element.getprevious()
     before = previous.tail if previous is not None else element.getparent().text
     if previous is None and not before:
-        return
-    if before and before[-1].isspace():
         return
     if previous is not None:
         previous.tail = (before or "") + WORD_JOINER

@@ -28,6 +28,12 @@ ABI = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "li
        "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}  # (ctypes.util's table)
 
 
+def _abi() -> str:
+    """This machine's ABI as `ldconfig -p` names it (as ctypes.util works it out)."""
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+    return ABI.get(machine, "libc6")
+
+
 def _ldconfig() -> bytes:
     global _listing
     if _listing is None:
@@ -44,9 +50,7 @@ def find_library(name: str) -> str | None:
     listing = _ldconfig()
     if not listing or os.environ.get("LD_LIBRARY_PATH"):
         return _find_library(name)
-    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
-    pattern = os.fsencode(r"\s+(lib%s\.[^\s]+)\s+\(%s" % (re.escape(name),
-                                                           ABI.get(machine, "libc6")))
+    pattern = os.fsencode(r"\s+(lib%s\.[^\s]+)\s+\(%s" % (re.escape(name), _abi()))
     found = re.search(pattern, listing)
     return os.fsdecode(found.group(1)) if found else None
 

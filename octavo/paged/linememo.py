@@ -105,20 +105,21 @@ def _remembering(inner):
     def split_first_line(text, style, context, max_width, justification_spacing,
                          is_line_start=True, minimum=False):
         global _left
-        if _memo is None or len(text) > LONGEST:
+
+        def asked():
             return inner(text, style, context, max_width, justification_spacing,
                          is_line_start, minimum)
+        if _memo is None or len(text) > LONGEST:
+            return asked()
         try:
             key = (inner, text, _width(max_width, style), justification_spacing,
                    is_line_start, minimum, id(style.font_config),
                    tuple([style[name] for name in KEYS]))
             entry = _memo.get(key)
         except TypeError:  # a value that cannot be hashed: not kept
-            return inner(text, style, context, max_width, justification_spacing,
-                         is_line_start, minimum)
+            return asked()
         if entry is None:
-            found = inner(text, style, context, max_width, justification_spacing,
-                          is_line_start, minimum)
+            found = asked()
             if _left >= len(text):
                 _memo[key] = found, max_width
                 _left -= len(text)
